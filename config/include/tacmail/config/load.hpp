@@ -3,9 +3,11 @@
 // collect them all, so an operator fixes a file in one pass.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tacmail/config/catalog.hpp"
@@ -20,7 +22,8 @@ struct config_error {
   std::string key_path;  ///< e.g. "mailboxes[0].imap.port"
   std::string message;   ///< e.g. "expected an integer, got 'abc'"
 
-  /// "FILE:LINE: key.path: what is wrong"
+  /// "FILE:LINE: key.path: what is wrong"; ":LINE" is left out when line is 0 and
+  /// "key.path: " when key_path is empty (a YAML syntax error, an unreadable file).
   std::string to_string() const;
 };
 

@@ -16,10 +16,12 @@ enum class tls_mode { implicit, starttls, none };
 /// One IMAP account and the folders tacmaild works in.
 struct imap_settings {
   std::string host;
-  int port = 993;
+  int port = 993;  ///< default: 993 with implicit TLS, 143 otherwise
   tls_mode tls = tls_mode::implicit;
   std::optional<std::filesystem::path> ca_file;  ///< absent: the system trust store
   std::string username;
+  /// Absolute. Written relative, it is $CREDENTIALS_DIRECTORY/<it> when that file exists at
+  /// load time (systemd LoadCredential=), else resolved against the config file's folder.
   std::filesystem::path password_file;
   std::string folder = "INBOX";
   std::string processed_folder = "Processed";
@@ -36,11 +38,11 @@ struct mailbox_settings {
 
 /// Where replies go out.
 struct smtp_settings {
-  std::string url;  ///< smtp://host:port or smtps://host:port
-  tls_mode tls = tls_mode::starttls;
+  std::string url;                    ///< smtp://host:port or smtps://host:port
+  tls_mode tls = tls_mode::starttls;  ///< default: implicit for an smtps:// url, else starttls
   std::optional<std::filesystem::path> ca_file;
   std::optional<std::string> username;
-  std::optional<std::filesystem::path> password_file;
+  std::optional<std::filesystem::path> password_file;  ///< resolved as imap's; needs username
   std::string from;  ///< "Display Name <address>" or a bare address
 };
 
