@@ -13,9 +13,9 @@ namespace tacmail::daemon::imap {
 struct value {
   enum class kind { atom, number, string, nil, list };
   kind type = kind::atom;
-  std::string text;             ///< atom text, or string/literal content
-  std::uint64_t number = 0;     ///< for kind::number
-  std::vector<value> items;     ///< for kind::list
+  std::string text;          ///< atom text, or string/literal content
+  std::uint64_t number = 0;  ///< for kind::number (all-digit tokens past uint64 stay atoms)
+  std::vector<value> items;  ///< for kind::list
 };
 
 struct response {
@@ -33,7 +33,10 @@ struct response {
   /// "CAPABILITY", "ALERT", "TRYCREATE", "ALREADYEXISTS"; upper-cased; empty when absent.
   std::string code;
   std::vector<value> code_args;  ///< the code's arguments, e.g. {number 3857529045}
-  std::string text;              ///< human-readable text of a status/continuation response
+  /// Human-readable text of a status/continuation response, verbatim (never tokenized). A
+  /// bracket that is not a well-formed code stays in the text; code args that do not tokenize
+  /// become one raw atom.
+  std::string text;
 
   /// Everything after `name` for data responses: e.g. the SEARCH numbers, the CAPABILITY
   /// atoms, the FETCH list (one kind::list item).

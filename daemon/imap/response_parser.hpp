@@ -8,6 +8,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "imap/error.hpp"
 #include "imap/response.hpp"
 
 namespace tacmail::daemon::imap {
@@ -15,8 +16,10 @@ namespace tacmail::daemon::imap {
 class response_parser {
  public:
   struct limits {
-    std::size_t max_literal = 64 * 1024 * 1024;  ///< bytes in one {n} literal
-    std::size_t max_line = 1024 * 1024;          ///< bytes of one line outside literals
+    /// Literal bytes in one response (one {n}, or the sum of several in one response).
+    std::size_t max_literal = 64 * 1024 * 1024;
+    /// Bytes of one response outside its literals, line terminators not counted.
+    std::size_t max_line = 1024 * 1024;
   };
 
   enum class status { ok, need_more, error };
@@ -39,10 +42,22 @@ class response_parser {
   void reset();
 
  private:
+  /// Advances framing of the pending response; ok means it ends at `body_end` (exclusive,
+  /// before the final line terminator) and `response_end` (after it).
+  status frame(std::size_t& body_end, std::size_t& response_end, std::error_code& ec);
+  status fail(error e, std::error_code& ec);
+  /// Drops consumed bytes when that frees at least as much as it moves (amortised O(1)/byte).
+  void compact();
+
   limits limits_{};
   std::string buffer_;
-  std::size_t consumed_ = 0;  ///< start of the first response not yet returned
-  std::size_t scanned_ = 0;   ///< framing progress: bytes known to belong to the pending response
+  std::size_t consumed_ = 0;    ///< start of the first response not yet returned
+  std::size_t scanned_ = 0;     ///< framing progress: bytes known to belong to the pending response
+  std::size_t line_start_ = 0;  ///< start of the pending response's current (unended) line
+  std::size_t literal_left_ = 0;   ///< raw bytes still owed to a literal being framed
+  std::size_t text_bytes_ = 0;     ///< pending response's ended lines, excluding terminators
+  std::size_t literal_bytes_ = 0;  ///< pending response's announced literal bytes
+  std::error_code failure_;        ///< sticky: once set, every next() reports it
 };
 
 }  // namespace tacmail::daemon::imap
