@@ -1,1 +1,163 @@
-// placeholder
+// Subcommand bodies: load config, call into the daemon, print for people or for tools.
+#include "cli/commands.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/json_output.hpp"
+#include "runner.hpp"
+#include "store/sqlite_store.hpp"
+#include "tacmail/config/load.hpp"
+#include "tacmail/parser/parser.hpp"
+
+namespace tacmail::daemon::cli {
+
+namespace {
+
+// Loads the config, printing every error as FILE:LINE: key.path: what is wrong.
+std::optional<config::loaded_config> load_or_report(const std::filesystem::path& file) {
+  auto result = config::load_config(file);
+  for (const auto& e : result.errors) std::cerr << e.to_string() << "\n";
+  return std::move(result.value);
+}
+
+std::unique_ptr<store::sqlite_store> open_store(const config::loaded_config& c) {
+  std::error_code ec;
+  std::string detail;
+  auto store = store::sqlite_store::open(c.settings.storage.sqlite, ec, detail);
+  if (!store) std::cerr << c.settings.storage.sqlite.string() << ": " << detail << "\n";
+  return store;
+}
+
+std::string text(const std::optional<std::string>& v) { return v.value_or("-"); }
+
+std::string shorten(std::string s, std::size_t n) {
+  if (s.size() > n) s = s.substr(0, n - 1) + "~";
+  return s;
+}
+
+}  // namespace
+
+int run_command(const std::filesystem::path& config_file, bool once) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  return daemon::run(*config, once);
+}
+
+int check_config_command(const std::filesystem::path& config_file) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  std::cout << config_file.string() << ": valid (" << config->settings.mailboxes.size()
+            << " mailbox(es), " << config->products.products.size() << " products, "
+            << config->contracts.contracts.size() << " contracts)\n";
+  return 0;
+}
+
+int parse_command(const std::filesystem::path& message_file,
+                  const std::optional<std::filesystem::path>& config_file) {
+  std::ifstream in(message_file, std::ios::binary);
+  if (!in) {
+    std::cerr << message_file.string() << ": cannot read\n";
+    return 1;
+  }
+  std::ostringstream raw;
+  raw << in.rdbuf();
+
+  std::optional<config::loaded_config> config;
+  if (config_file) {
+    config = load_or_report(*config_file);
+    if (!config) return 2;
+  }
+  const auto catalog = config ? config->products : config::builtin_product_catalog();
+  const auto message = parser::parse_message(raw.str(), catalog);
+  std::optional<routing::decision> decision;
+  if (config) {
+    routing::routing_rules rules{config->products, config->contracts, "triage"};
+    decision = routing::decide(message, rules, routing::clock::now());
+  }
+  std::cout << parse_json(message, decision ? &*decision : nullptr) << "\n";
+  return 0;
+}
+
+int cases_list_command(const std::filesystem::path& config_file, bool json) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  auto store = open_store(*config);
+  if (!store) return 1;
+  std::error_code ec;
+  const auto cases = store->list_cases(ec);
+  if (ec) {
+    std::cerr << "cannot list cases: " << store->last_error_detail() << "\n";
+    return 1;
+  }
+  if (json) {
+    for (const auto& c : cases) std::cout << case_json(c) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<10} {:<17} {:<27} {:<4} {:<28} {:<24} {}\n", "CASE", "STATUS",
+                           "QUEUE", "SEV", "PRODUCT", "COMPANY", "SENDER");
+  for (const auto& c : cases)
+    std::cout << fmt::format("{:<10} {:<17} {:<27} {:<4} {:<28} {:<24} {}\n", c.case_number,
+                             c.status, shorten(c.queue, 27),
+                             c.severity ? "S" + std::to_string(*c.severity) : "-",
+                             shorten(text(c.product), 28), shorten(text(c.company), 24), c.sender);
+  std::cout << cases.size() << " case(s)\n";
+  return 0;
+}
+
+int cases_show_command(const std::string& case_number, const std::filesystem::path& config_file,
+                       bool json) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  auto store = open_store(*config);
+  if (!store) return 1;
+  std::error_code ec;
+  const auto details = store->find_case(case_number, ec);
+  if (ec) {
+    std::cerr << "cannot read case: " << store->last_error_detail() << "\n";
+    return 1;
+  }
+  if (!details) {
+    std::cerr << "no case " << case_number << "\n";
+    return 1;
+  }
+  if (json) {
+    std::cout << case_details_json(*details) << "\n";
+    return 0;
+  }
+  const auto& c = details->record;
+  std::cout << "Case " << c.case_number << "  [" << c.status << "]  queue " << c.queue << "\n";
+  std::cout << "  Subject:      " << c.subject << "\n";
+  std::cout << "  From:         " << c.sender << "\n";
+  std::cout << "  Product:      " << text(c.product) << "\n";
+  std::cout << "  Severity:     " << (c.severity ? "S" + std::to_string(*c.severity) : "-")
+            << (c.severity_inferred ? " (inferred)" : "") << "\n";
+  std::cout << "  Company:      " << text(c.company) << "\n";
+  std::cout << "  Contact:      " << text(c.contact_name) << ", " << text(c.contact_phone)
+            << ", " << text(c.contact_email) << "\n";
+  std::cout << "  Contract:     " << text(c.contract) << "\n";
+  std::cout << "  Created:      " << c.created << "\n";
+  std::cout << "  Response due: " << c.response_due << "\n";
+  if (!c.missing.empty()) {
+    std::cout << "  Missing:     ";
+    for (const auto& m : c.missing) std::cout << " " << m;
+    std::cout << "\n";
+  }
+  std::cout << "  Reasons:\n";
+  for (const auto& r : c.reasons) std::cout << "    - " << r << "\n";
+  std::cout << "  Messages:\n";
+  for (const auto& m : details->messages)
+    std::cout << "    " << m.received << "  " << m.role << "  <" << m.message_id.value_or("")
+              << ">  " << m.mailbox << " uid " << m.uid << "\n";
+  std::cout << "  Replies:\n";
+  for (const auto& r : details->replies)
+    std::cout << "    " << r.status << "  to " << r.recipient << "  <" << r.message_id << ">"
+              << (r.last_error.empty() ? "" : "  last error: " + r.last_error) << "\n";
+  if (c.description) std::cout << "\n" << *c.description << "\n";
+  return 0;
+}
+
+}  // namespace tacmail::daemon::cli

@@ -1,1 +1,372 @@
-// placeholder
+// The IMAP session state machine: greeting, STARTTLS, LOGIN, folder setup, SELECT, then passes
+// of UID SEARCH / UID FETCH (peek) / deliver / UID MOVE, between passes IDLE or a poll wait.
+// Messages leave the folder only after the engine has committed them (disposition processed).
+#include "imap/session.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "imap/command.hpp"
+#include "imap/error.hpp"
+
+namespace tacmail::daemon::imap {
+
+namespace {
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+action write_action(std::string bytes) {
+  action a;
+  a.what = action::kind::write;
+  a.bytes = std::move(bytes);
+  return a;
+}
+
+action simple_action(action::kind k) {
+  action a;
+  a.what = k;
+  return a;
+}
+
+}  // namespace
+
+session::session(session_options options)
+    : options_(std::move(options)), parser_(options_.limits) {}
+
+action session::on_connected(bool tls_active) {
+  tls_active_ = tls_active;
+  state_ = state::greeting;
+  return read_reply();
+}
+
+action session::on_written() {
+  // A reply may already be buffered (pipelined by the server); handle it before reading.
+  return on_received({});
+}
+
+action session::on_received(std::string_view bytes) {
+  parser_.feed(bytes);
+  for (;;) {
+    response r;
+    std::error_code ec;
+    switch (parser_.next(r, ec)) {
+      case response_parser::status::need_more: return read_reply();
+      case response_parser::status::error: return fail(ec, "unparseable server response");
+      case response_parser::status::ok: break;
+    }
+    if (auto next = handle(r)) return *next;
+  }
+}
+
+action session::on_timeout() {
+  if (state_ == state::idling) {
+    // IDLE renewal: leave IDLE and search, which also proves the connection is alive.
+    state_ = state::idle_done;
+    return write_action("DONE\r\n");
+  }
+  return fail(state_ == state::greeting ? error::greeting_timeout : error::command_timeout,
+              "no answer from the server");
+}
+
+action session::on_closed() {
+  if (state_ == state::logout || state_ == state::finished) {
+    state_ = state::finished;
+    return simple_action(action::kind::done);
+  }
+  return fail(error::connection_closed, bye_text_.empty() ? "connection closed" : bye_text_);
+}
+
+action session::on_tls_established() {
+  tls_active_ = true;
+  // Anything the server sent before the handshake is untrusted (STARTTLS injection).
+  parser_.reset();
+  capabilities_.clear();
+  return send(state::capability, "CAPABILITY");
+}
+
+action session::on_delivered(disposition where) {
+  ++delivered_;
+  if (where == disposition::processed) to_processed_.push_back(delivering_uid_);
+  if (where == disposition::quarantine) to_quarantine_.push_back(delivering_uid_);
+  return deliver_next();
+}
+
+action session::on_wait_elapsed() {
+  if (stopping_) return logout();
+  return start_search();
+}
+
+action session::interrupt() {
+  stopping_ = true;
+  if (state_ == state::idling) {
+    state_ = state::idle_done;
+    return write_action("DONE\r\n");
+  }
+  if (state_ == state::waiting) return logout();
+  return read_reply();
+}
+
+std::vector<std::string> session::take_notices() { return std::exchange(notices_, {}); }
+
+action session::send(state next, const std::string& command_text) {
+  pending_tag_ = "T" + std::to_string(++tag_counter_);
+  state_ = next;
+  return write_action(pending_tag_ + " " + command_text + "\r\n");
+}
+
+action session::read_reply() {
+  action a = simple_action(action::kind::read);
+  switch (state_) {
+    case state::greeting: a.timeout = options_.greeting_timeout; break;
+    case state::idling:
+      a.timeout = options_.idle_renewal;
+      a.interruptible = true;
+      break;
+    default: a.timeout = options_.command_timeout; break;
+  }
+  return a;
+}
+
+action session::fail(std::error_code ec, std::string detail) {
+  state_ = state::finished;
+  action a = simple_action(action::kind::fail);
+  a.error = ec;
+  a.detail = std::move(detail);
+  return a;
+}
+
+std::optional<action> session::handle(const response& r) {
+  if (r.type == response::kind::continuation) {
+    if (state_ != state::idle_start) return fail(error::malformed_response, "unexpected '+'");
+    state_ = state::idling;
+    return read_reply();
+  }
+  if (r.type == response::kind::tagged) {
+    if (r.tag != pending_tag_) return fail(error::malformed_response, "unexpected tag " + r.tag);
+    if (r.code == "CAPABILITY") note_capabilities(r.code_args);
+    return on_tagged(r);
+  }
+
+  on_untagged(r);
+  if (state_ == state::greeting) {
+    if (r.name == "OK") return after_greeting();
+    if (r.name == "PREAUTH") {
+      if (!tls_active_ && options_.tls != config::tls_mode::none)
+        return fail(error::cleartext_refused, "cleartext PREAUTH greeting while TLS is required");
+      authenticated_ = true;
+      return after_greeting();
+    }
+    return fail(error::connection_closed, "server refused the connection: " + r.text);
+  }
+  if (state_ == state::idling && (r.name == "EXISTS" || r.name == "RECENT")) {
+    state_ = state::idle_done;
+    return write_action("DONE\r\n");
+  }
+  return std::nullopt;
+}
+
+void session::on_untagged(const response& r) {
+  if (r.name == "CAPABILITY") {
+    note_capabilities(r.data);
+  } else if (r.is_status()) {
+    if (r.code == "CAPABILITY") note_capabilities(r.code_args);
+    if (r.code == "UIDVALIDITY" && !r.code_args.empty() &&
+        r.code_args.front().type == value::kind::number &&
+        r.code_args.front().number <= UINT32_MAX)
+      uidvalidity_ = static_cast<std::uint32_t>(r.code_args.front().number);
+    if (r.name == "BYE") bye_text_ = r.text;
+    if (r.code == "ALERT") notices_.push_back("server alert: " + r.text);
+  } else if (r.name == "EXISTS") {
+    new_mail_ = true;
+  } else if (r.name == "SEARCH") {
+    for (const auto& v : r.data)
+      if (v.type == value::kind::number)
+        search_result_.push_back(static_cast<std::uint32_t>(v.number));
+  } else if (r.name == "FETCH" && state_ == state::fetch && !r.data.empty() &&
+             r.data.front().type == value::kind::list) {
+    const auto& items = r.data.front().items;
+    std::optional<std::uint32_t> uid;
+    const value* body = nullptr;
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+      const std::string key = upper(items[i].text);
+      if (key == "UID" && items[i + 1].type == value::kind::number)
+        uid = static_cast<std::uint32_t>(items[i + 1].number);
+      if (key == "BODY[]") body = &items[i + 1];
+    }
+    // Unsolicited FETCH (flag changes) carries no body: not a message to deliver.
+    if (uid && body) {
+      fetched_.push_back({uidvalidity_, *uid,
+                          body->type == value::kind::string ? body->text : std::string()});
+    }
+  }
+}
+
+void session::note_capabilities(const std::vector<value>& atoms) {
+  capabilities_.clear();
+  for (const auto& v : atoms)
+    if (v.type == value::kind::atom) capabilities_.insert(upper(v.text));
+}
+
+std::optional<action> session::on_tagged(const response& r) {
+  const bool ok = r.name == "OK";
+  switch (state_) {
+    case state::capability:
+      if (!ok) return fail(error::command_failed, "CAPABILITY: " + r.text);
+      return after_capabilities();
+    case state::starttls:
+      if (!ok) return fail(error::starttls_unavailable, "STARTTLS: " + r.text);
+      return simple_action(action::kind::start_tls);
+    case state::login:
+      if (!ok) return fail(error::authentication_failed, r.text);
+      authenticated_ = true;
+      if (r.code == "CAPABILITY") return send(state::create_processed,
+                                              "CREATE " + quoted_mailbox(options_.processed_folder));
+      return send(state::post_login_capability, "CAPABILITY");
+    case state::post_login_capability:
+      if (!ok) return fail(error::command_failed, "CAPABILITY: " + r.text);
+      return send(state::create_processed, "CREATE " + quoted_mailbox(options_.processed_folder));
+    case state::create_processed:
+    case state::create_quarantine:
+      // NO [ALREADYEXISTS] is the normal answer after the first run.
+      if (!ok && r.code != "ALREADYEXISTS")
+        notices_.push_back("CREATE: " + r.text + " (assuming the folder exists)");
+      if (state_ == state::create_processed)
+        return send(state::create_quarantine, "CREATE " + quoted_mailbox(options_.quarantine_folder));
+      uidvalidity_ = 0;
+      return send(state::select, "SELECT " + quoted_mailbox(options_.folder));
+    case state::select:
+      if (!ok) return fail(error::command_failed, "SELECT " + options_.folder + ": " + r.text);
+      if (uidvalidity_ == 0) return fail(error::no_uidvalidity, "SELECT gave no UIDVALIDITY");
+      return start_search();
+    case state::search:
+      if (!ok) return fail(error::command_failed, "UID SEARCH: " + r.text);
+      to_fetch_ = std::exchange(search_result_, {});
+      std::sort(to_fetch_.begin(), to_fetch_.end());
+      fetch_pos_ = 0;
+      return next_batch();
+    case state::fetch:
+      if (!ok) return fail(error::command_failed, "UID FETCH: " + r.text);
+      return deliver_next();
+    case state::move:
+    case state::expunge:
+      if (!ok) return fail(error::command_failed, "moving to " + move_target_ + ": " + r.text);
+      return next_move();
+    case state::copy:
+      if (!ok) return fail(error::command_failed, "UID COPY to " + move_target_ + ": " + r.text);
+      return send(state::flag_deleted, "UID STORE " + uid_set(moving_) + " +FLAGS.SILENT (\\Deleted)");
+    case state::flag_deleted:
+      if (!ok) return fail(error::command_failed, "UID STORE \\Deleted: " + r.text);
+      // Only our own UIDs are expunged: a bare EXPUNGE would also remove what others flagged.
+      if (capabilities_.count("UIDPLUS")) return send(state::expunge, "UID EXPUNGE " + uid_set(moving_));
+      notices_.push_back("server lacks UIDPLUS: copied messages left flagged \\Deleted in " +
+                         options_.folder);
+      return next_move();
+    case state::idle_done:
+      if (!ok) return fail(error::command_failed, "IDLE: " + r.text);
+      if (stopping_) return logout();
+      return start_search();
+    case state::logout:
+      state_ = state::finished;
+      return simple_action(action::kind::done);
+    default:
+      return fail(error::malformed_response, "tagged response in an unexpected state");
+  }
+}
+
+action session::after_greeting() {
+  if (capabilities_.empty()) return send(state::capability, "CAPABILITY");
+  return after_capabilities();
+}
+
+action session::after_capabilities() {
+  if (options_.tls == config::tls_mode::starttls && !tls_active_) {
+    if (!capabilities_.count("STARTTLS"))
+      return fail(error::starttls_unavailable, "server does not offer STARTTLS");
+    return send(state::starttls, "STARTTLS");
+  }
+  if (authenticated_) return send(state::create_processed, "CREATE " + quoted_mailbox(options_.processed_folder));
+  return login();
+}
+
+action session::login() {
+  if (!tls_active_ && options_.tls != config::tls_mode::none)
+    return fail(error::cleartext_refused, "refusing to send a password without TLS");
+  if (capabilities_.count("LOGINDISABLED"))
+    return fail(error::authentication_failed, "server disables LOGIN on this connection");
+  auto user = quote_string(options_.username);
+  auto password = quote_string(options_.password);
+  if (!user || !password)
+    return fail(error::authentication_failed, "user name or password contains a line break");
+  return send(state::login, "LOGIN " + *user + " " + *password);
+}
+
+action session::start_search() {
+  new_mail_ = false;
+  search_result_.clear();
+  return send(state::search, "UID SEARCH ALL");
+}
+
+action session::next_batch() {
+  if (stopping_ || fetch_pos_ >= to_fetch_.size()) return finish_pass();
+  const std::size_t end = std::min(to_fetch_.size(), fetch_pos_ + options_.fetch_batch);
+  batch_uids_.assign(to_fetch_.begin() + static_cast<std::ptrdiff_t>(fetch_pos_),
+                     to_fetch_.begin() + static_cast<std::ptrdiff_t>(end));
+  fetch_pos_ = end;
+  fetched_.clear();
+  // BODY.PEEK so nothing is marked \Seen behind the operator's back.
+  return send(state::fetch, "UID FETCH " + uid_set(batch_uids_) + " (UID BODY.PEEK[])");
+}
+
+action session::deliver_next() {
+  while (!fetched_.empty()) {
+    fetched_message m = std::move(fetched_.front());
+    fetched_.pop_front();
+    if (m.raw.empty()) {
+      notices_.push_back("uid " + std::to_string(m.uid) +
+                         ": server returned an empty body; left in the folder for the next pass");
+      continue;
+    }
+    state_ = state::delivering;
+    delivering_uid_ = m.uid;
+    action a = simple_action(action::kind::deliver);
+    a.message = std::move(m);
+    return a;
+  }
+  return next_move();
+}
+
+action session::next_move() {
+  std::vector<std::uint32_t>* source = nullptr;
+  if (!to_processed_.empty()) {
+    source = &to_processed_;
+    move_target_ = options_.processed_folder;
+  } else if (!to_quarantine_.empty()) {
+    source = &to_quarantine_;
+    move_target_ = options_.quarantine_folder;
+  } else {
+    return next_batch();
+  }
+  moving_ = std::exchange(*source, {});
+  const std::string target = quoted_mailbox(move_target_);
+  if (capabilities_.count("MOVE")) return send(state::move, "UID MOVE " + uid_set(moving_) + " " + target);
+  return send(state::copy, "UID COPY " + uid_set(moving_) + " " + target);
+}
+
+action session::finish_pass() {
+  if (stopping_ || options_.once) return logout();
+  if (new_mail_) return start_search();
+  if (options_.use_idle && capabilities_.count("IDLE")) return send(state::idle_start, "IDLE");
+  state_ = state::waiting;
+  action a = simple_action(action::kind::wait);
+  a.timeout = options_.poll_interval;
+  a.interruptible = true;
+  return a;
+}
+
+action session::logout() { return send(state::logout, "LOGOUT"); }
+
+}  // namespace tacmail::daemon::imap

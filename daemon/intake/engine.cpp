@@ -1,1 +1,188 @@
-// placeholder
+// One mail through intake: recognise, parse, classify, decide, commit, log one line.
+#include "intake/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "smtp/message_writer.hpp"
+#include "store/error.hpp"
+#include "tacmail/routing/reply.hpp"
+
+namespace tacmail::daemon::intake {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return "[" + out + "]";
+}
+
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? "tacmail.invalid" : address.substr(at + 1);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(outcome::kind k) {
+  switch (k) {
+    case outcome::kind::opened: return "opened";
+    case outcome::kind::attached: return "attached";
+    case outcome::kind::duplicate: return "duplicate";
+    case outcome::kind::skipped: return "skipped";
+    case outcome::kind::already_done: return "already_done";
+    case outcome::kind::quarantined: return "quarantined";
+    case outcome::kind::retry: return "retry";
+  }
+  return "unknown";
+}
+
+engine::engine(store::case_store& store, routing::routing_rules rules, engine_settings settings,
+               std::function<void()> on_reply_queued)
+    : store_(store),
+      rules_(std::move(rules)),
+      settings_(std::move(settings)),
+      own_address_(lower(smtp::address_of(settings_.from_header).value_or(""))),
+      on_reply_queued_(std::move(on_reply_queued)) {}
+
+outcome engine::process(const store::message_origin& origin, std::string_view raw,
+                        clock::time_point now) {
+  std::error_code ec;
+  const store::origin_state seen = store_.find_origin(origin, ec);
+  if (ec) return store_failure(ec, "looking up the message");
+  if (seen.state == store::origin_state::kind::recorded) {
+    spdlog::info("[{} uid={}] already recorded{}; finishing its move", origin.mailbox, origin.uid,
+                 seen.case_number.empty() ? "" : " in case " + seen.case_number);
+    return {outcome::kind::already_done, seen.case_number, "already recorded"};
+  }
+  if (seen.state == store::origin_state::kind::quarantined)
+    return {outcome::kind::quarantined, "", seen.reason};
+
+  const parser::parsed_message m = parser::parse_message(raw, rules_.products, settings_.limits);
+
+  if (m.kind == parser::message_kind::unreadable) {
+    std::string reason = "unreadable";
+    for (const auto& w : m.warnings) reason += ": " + w;
+    store_.record_quarantine(origin, m.message_id, reason, now, ec);
+    if (ec) return store_failure(ec, "recording the quarantine");
+    outcome o{outcome::kind::quarantined, "", reason};
+    log(origin, m, o, nullptr);
+    return o;
+  }
+
+  if (m.message_id) {
+    const auto existing = store_.case_for_message_id(*m.message_id, ec);
+    if (ec) return store_failure(ec, "looking up the Message-ID");
+    if (existing)
+      return record(*existing, m, origin, "duplicate",
+                    "same Message-ID as a mail already in case " + *existing,
+                    outcome::kind::duplicate, now);
+  }
+
+  switch (m.kind) {
+    case parser::message_kind::auto_reply:
+    case parser::message_kind::bounce:
+    case parser::message_kind::list:
+      return record("", m, origin, "skipped", parser::to_string(m.kind), outcome::kind::skipped, now);
+    default: break;
+  }
+
+  // A reply names its case by the subject tag, the body, or the ids it answers.
+  std::optional<std::string> target;
+  if (m.case_ref) {
+    const bool exists = store_.case_exists(*m.case_ref, ec);
+    if (ec) return store_failure(ec, "looking up the case");
+    if (exists) target = m.case_ref;
+  }
+  if (!target) {
+    std::vector<std::string> ids = m.in_reply_to;
+    ids.insert(ids.end(), m.references.begin(), m.references.end());
+    for (const auto& id : ids) {
+      target = store_.case_for_message_id(id, ec);
+      if (ec) return store_failure(ec, "looking up the thread");
+      if (target) break;
+    }
+  }
+  if (target)
+    return record(*target, m, origin, "follow_up", "", outcome::kind::attached, now);
+
+  return open_case(m, origin, now);
+}
+
+outcome engine::open_case(const parser::parsed_message& m, const store::message_origin& origin,
+                          clock::time_point now) {
+  routing::decision d = routing::decide(m, rules_, now);
+  const std::string sender = lower(m.from_address.value_or(""));
+  bool answer = true;
+  if (!smtp::valid_address(sender)) {
+    answer = false;
+    d.flags.push_back("no_reply");
+    d.reasons.push_back("no reply: sender address '" + sender + "' is not a valid address");
+  } else if (!own_address_.empty() && sender == own_address_) {
+    answer = false;
+    d.flags.push_back("no_reply");
+    d.reasons.push_back("no reply: the mail comes from our own address");
+  }
+
+  auto make_reply = [&](const std::string& number) -> store::queued_reply {
+    if (!answer) return {};
+    routing::reply_content content = routing::compose_case_opened(number, m, d);
+    content.to_address = sender;
+    const std::string id = "tacmail." + number + ".opened@" + domain_of(own_address_);
+    return {id, sender, settings_.envelope_from,
+            smtp::write_reply(content, settings_.from_header, id, now)};
+  };
+
+  std::error_code ec;
+  const std::string number = store_.open_case({m, d, origin, now}, make_reply, ec);
+  if (ec) return store_failure(ec, "storing the case");
+  outcome o{outcome::kind::opened, number, ""};
+  log(origin, m, o, &d);
+  if (answer && on_reply_queued_) on_reply_queued_();
+  return o;
+}
+
+outcome engine::record(const std::string& case_number, const parser::parsed_message& m,
+                       const store::message_origin& origin, const std::string& role,
+                       const std::string& note, outcome::kind what, clock::time_point now) {
+  std::error_code ec;
+  store_.record_message(case_number, m, origin, role, note, now, ec);
+  if (ec) return store_failure(ec, "recording the message");
+  outcome o{what, case_number, note};
+  log(origin, m, o, nullptr);
+  return o;
+}
+
+outcome engine::store_failure(std::error_code ec, const std::string& doing) {
+  const bool temporary = store::is_temporary(ec);
+  spdlog::error("store error while {}: {}{}", doing, ec.message(),
+                temporary ? " (will retry)" : " (quarantining the mail)");
+  return {temporary ? outcome::kind::retry : outcome::kind::quarantined, "",
+          "store error while " + doing + ": " + ec.message()};
+}
+
+void engine::log(const store::message_origin& origin, const parser::parsed_message& m,
+                 const outcome& o, const routing::decision* d) const {
+  const std::string head = fmt::format("[{} uid={}] <{}> from {}", origin.mailbox, origin.uid,
+                                       m.message_id.value_or(""), m.from_address.value_or("?"));
+  if (o.what == outcome::kind::opened && d) {
+    spdlog::info("{}: opened case {} queue={} severity=S{}{} status=\"{}\" product=\"{}\" "
+                 "missing={} flags={}",
+                 head, o.case_number, d->queue, m.severity.value_or(3),
+                 m.severity_inferred ? "(inferred)" : "", d->status, m.product.value_or(""),
+                 join(m.missing), join(d->flags));
+  } else if (o.what == outcome::kind::quarantined) {
+    spdlog::warn("{}: quarantined: {}", head, o.reason);
+  } else {
+    spdlog::info("{}: {}{}{}", head, to_string(o.what),
+                 o.case_number.empty() ? "" : " case " + o.case_number,
+                 o.reason.empty() ? "" : " (" + o.reason + ")");
+  }
+}
+
+}  // namespace tacmail::daemon::intake

@@ -1,0 +1,154 @@
+// One IMAP connection's protocol logic as a state machine without I/O (STYLE.md 2): each
+// on_*() call takes what happened and returns the next action for the driver
+// (imap/connection.cpp) to carry out. Tests drive it with scripted server bytes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "imap/response_parser.hpp"
+#include "tacmail/config/settings.hpp"
+
+namespace tacmail::daemon::imap {
+
+using namespace std::chrono_literals;
+
+struct session_options {
+  std::string username;
+  std::string password;
+  config::tls_mode tls = config::tls_mode::implicit;
+  std::string folder = "INBOX";
+  std::string processed_folder = "Processed";
+  std::string quarantine_folder = "Quarantine";
+  bool use_idle = true;
+  bool once = false;  ///< drain what is there, then LOGOUT
+  std::chrono::milliseconds poll_interval = 60s;
+  std::chrono::milliseconds greeting_timeout = 30s;
+  std::chrono::milliseconds command_timeout = 60s;
+  std::chrono::milliseconds idle_renewal = 5min;  ///< well under RFC 2177's 29 minutes
+  std::size_t fetch_batch = 100;
+  response_parser::limits limits{};
+};
+
+/// A message fetched from the folder, handed to the intake engine.
+struct fetched_message {
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+  std::string raw;
+};
+
+/// Where a delivered message goes once the engine has dealt with it.
+enum class disposition {
+  processed,   ///< committed: move to processed_folder
+  quarantine,  ///< cannot be processed: move to quarantine_folder
+  keep,        ///< temporary failure: leave it in the folder for the next pass
+};
+
+struct action {
+  enum class kind {
+    write,      ///< send `bytes`, then call on_written()
+    read,       ///< read some bytes within `timeout`, then on_received() or on_timeout()
+    start_tls,  ///< TLS handshake on the open connection, then on_tls_established()
+    deliver,    ///< hand `message` to the engine, then on_delivered()
+    wait,       ///< sleep `timeout` (poll interval), then on_wait_elapsed()
+    done,       ///< logged out cleanly: close the connection
+    fail,       ///< give up on this connection: `error`, with the server's text in `detail`
+  };
+  kind what = kind::read;
+  std::string bytes;
+  std::chrono::milliseconds timeout{0};
+  /// A read/wait the driver may cut short for a stop request (idling or polling).
+  bool interruptible = false;
+  fetched_message message;
+  std::error_code error;
+  std::string detail;
+};
+
+class session {
+ public:
+  explicit session(session_options options);
+
+  /// The connection is open (and, for implicit TLS, encrypted): await the greeting.
+  action on_connected(bool tls_active);
+  action on_written();
+  action on_received(std::string_view bytes);
+  /// The read deadline passed with no complete response.
+  action on_timeout();
+  action on_tls_established();
+  action on_delivered(disposition where);
+  action on_wait_elapsed();
+  /// The connection closed (EOF): done after LOGOUT, a failure otherwise.
+  action on_closed();
+  /// Asks for a clean LOGOUT at the next safe point (after the message in hand and its move).
+  void stop_soon() { stopping_ = true; }
+  /// The driver cut short an interruptible read or wait to stop: leave IDLE, then LOGOUT.
+  action interrupt();
+
+  /// Lines worth logging that are not failures (skipped empty bodies, missing UIDPLUS, ...).
+  std::vector<std::string> take_notices();
+
+  std::uint32_t uidvalidity() const { return uidvalidity_; }
+  const std::set<std::string>& capabilities() const { return capabilities_; }
+  /// Messages delivered to the engine since the session started.
+  std::size_t delivered() const { return delivered_; }
+
+ private:
+  enum class state {
+    greeting, capability, starttls, login, post_login_capability, create_processed,
+    create_quarantine, select, search, fetch, delivering, move, copy, flag_deleted, expunge,
+    idle_start, idling, idle_done, waiting, logout, finished,
+  };
+
+  action send(state next, const std::string& command_text);
+  action read_reply();
+  action fail(std::error_code ec, std::string detail);
+  std::optional<action> handle(const response& r);
+  std::optional<action> on_tagged(const response& r);
+  void on_untagged(const response& r);
+  void note_capabilities(const std::vector<value>& atoms);
+
+  action after_greeting();
+  action after_capabilities();
+  action login();
+  action start_search();
+  action next_batch();
+  action deliver_next();
+  action next_move();
+  action finish_pass();
+  action logout();
+
+  session_options options_;
+  response_parser parser_;
+  state state_ = state::greeting;
+  bool tls_active_ = false;
+  bool stopping_ = false;
+  unsigned tag_counter_ = 0;
+  std::string pending_tag_;
+  std::set<std::string> capabilities_;
+  std::uint32_t uidvalidity_ = 0;
+  bool new_mail_ = false;  ///< EXISTS seen since the last search
+
+  bool authenticated_ = false;
+  std::string bye_text_;
+  std::vector<std::uint32_t> search_result_;
+  std::vector<std::uint32_t> to_fetch_;  ///< UIDs found by the last search, ascending
+  std::size_t fetch_pos_ = 0;
+  std::deque<fetched_message> fetched_;
+  std::vector<std::uint32_t> batch_uids_;
+  std::vector<std::uint32_t> to_processed_;
+  std::vector<std::uint32_t> to_quarantine_;
+  std::vector<std::uint32_t> moving_;  ///< UIDs of the move in progress
+  std::string move_target_;
+  std::uint32_t delivering_uid_ = 0;
+  std::size_t delivered_ = 0;
+  std::vector<std::string> notices_;
+};
+
+}  // namespace tacmail::daemon::imap

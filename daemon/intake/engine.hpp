@@ -1,0 +1,65 @@
+// The intake engine: one fetched mail in, one committed outcome out. It parses, recognises
+// mail it has seen, asks routing for a decision and stores case + cursor + reply in one
+// transaction. It knows the store and nothing of IMAP or SMTP.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "store/case_store.hpp"
+#include "tacmail/parser/parser.hpp"
+#include "tacmail/routing/decision.hpp"
+
+namespace tacmail::daemon::intake {
+
+using clock = routing::clock;
+
+struct outcome {
+  enum class kind {
+    opened,        ///< a new case
+    attached,      ///< added to the case it names
+    duplicate,     ///< same Message-ID as a mail already cased
+    skipped,       ///< auto-reply, bounce or list mail: recorded, no case, no reply
+    already_done,  ///< this mailbox/UIDVALIDITY/UID was committed before (a move was lost)
+    quarantined,   ///< cannot be processed
+    retry,         ///< a temporary store failure: leave the mail for the next pass
+  };
+  kind what = kind::retry;
+  std::string case_number;
+  std::string reason;
+};
+
+const char* to_string(outcome::kind k);
+
+struct engine_settings {
+  std::string from_header;    ///< the reply's From: "Technical Support <tac@example.com>"
+  std::string envelope_from;  ///< empty: the null reverse-path <> (RFC 3834 §3.3)
+  parser::parse_limits limits{};
+};
+
+class engine {
+ public:
+  engine(store::case_store& store, routing::routing_rules rules, engine_settings settings,
+         std::function<void()> on_reply_queued = {});
+
+  outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
+
+ private:
+  outcome open_case(const parser::parsed_message& m, const store::message_origin& origin,
+                    clock::time_point now);
+  outcome record(const std::string& case_number, const parser::parsed_message& m,
+                 const store::message_origin& origin, const std::string& role,
+                 const std::string& note, outcome::kind what, clock::time_point now);
+  outcome store_failure(std::error_code ec, const std::string& doing);
+  void log(const store::message_origin& origin, const parser::parsed_message& m,
+           const outcome& o, const routing::decision* d) const;
+
+  store::case_store& store_;
+  routing::routing_rules rules_;
+  engine_settings settings_;
+  std::string own_address_;
+  std::function<void()> on_reply_queued_;
+};
+
+}  // namespace tacmail::daemon::intake

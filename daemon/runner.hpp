@@ -1,0 +1,12 @@
+// `tacmaild run`: wires store, engine, mailboxes and the outbox together and runs them until
+// SIGTERM (or, with --once, until every mailbox has been drained and every reply tried).
+#pragma once
+
+#include "tacmail/config/load.hpp"
+
+namespace tacmail::daemon {
+
+/// The process exit code: 0 after a clean drain or stop, 1 when a mailbox or the store failed.
+int run(const config::loaded_config& config, bool once);
+
+}  // namespace tacmail::daemon

@@ -1,0 +1,153 @@
+// RFC 5322 serialisation of replies, with header sanitising and RFC 2047 / base64 encoding
+// (OpenSSL's encoder: the daemon already links it for TLS).
+#include "smtp/message_writer.hpp"
+
+#include <date/date.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace tacmail::daemon::smtp {
+
+namespace {
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// Header text from mail: line breaks and NUL become spaces, other controls vanish.
+std::string clean_header_text(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\r' || c == '\n' || c == '\t' || c == '\0')
+      out += ' ';
+    else if (c >= 0x20 && c != 0x7f)
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
+}
+
+// RFC 2047 B-encoding in words of at most 75 characters, never splitting a UTF-8 sequence.
+std::string encode_words(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = std::min(text.size(), pos + 45);
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + base64(text.substr(pos, end - pos)) + "?=";
+    pos = end;
+  }
+  return out;
+}
+
+std::string header_value(std::string_view text) {
+  std::string clean = clean_header_text(text);
+  if (clean.size() > 900) clean.resize(900);
+  return is_ascii(clean) ? clean : encode_words(clean);
+}
+
+// Message ids keep only the characters RFC 5322's msg-id allows.
+std::string clean_message_id(std::string_view id) {
+  std::string out;
+  for (unsigned char c : id)
+    if (std::isalnum(c) || std::string_view("!#$%&'*+/=?^_`{|}~.@-").find(static_cast<char>(c)) !=
+                               std::string_view::npos)
+      out += static_cast<char>(c);
+  return out.size() > 250 ? std::string() : out;
+}
+
+std::string id_list(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    const std::string clean = clean_message_id(id);
+    if (clean.empty()) continue;
+    if (!out.empty()) out += "\r\n ";
+    out += "<" + clean + ">";
+  }
+  return out;
+}
+
+std::string crlf_body(std::string_view body) {
+  std::string out;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '\r') continue;
+    if (body[i] == '\n') out += "\r\n";
+    else out += body[i];
+  }
+  if (!out.ends_with("\r\n")) out += "\r\n";
+  return out;
+}
+
+bool lines_short(std::string_view text) {
+  std::size_t line = 0;
+  for (char c : text) {
+    line = c == '\n' ? 0 : line + 1;
+    if (line > 998) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool valid_address(std::string_view address) {
+  // A deliberately plain addr-spec: dot-atom local part, a dotted domain of letters/digits.
+  static const std::regex pattern(
+      R"(^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$)");
+  return address.size() <= 254 && std::regex_match(address.begin(), address.end(), pattern);
+}
+
+std::optional<std::string> address_of(std::string_view from_header) {
+  std::string_view inner = from_header;
+  const auto open = from_header.rfind('<');
+  const auto close = from_header.rfind('>');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open)
+    inner = from_header.substr(open + 1, close - open - 1);
+  while (!inner.empty() && inner.front() == ' ') inner.remove_prefix(1);
+  while (!inner.empty() && inner.back() == ' ') inner.remove_suffix(1);
+  if (!valid_address(inner)) return std::nullopt;
+  return std::string(inner);
+}
+
+std::string rfc5322_date(std::chrono::system_clock::time_point t) {
+  return date::format("%a, %d %b %Y %H:%M:%S +0000", std::chrono::floor<std::chrono::seconds>(t));
+}
+
+std::string write_reply(const routing::reply_content& reply, const std::string& from_header,
+                        const std::string& message_id, std::chrono::system_clock::time_point date) {
+  std::string m;
+  m += "From: " + clean_header_text(from_header) + "\r\n";
+  m += "To: <" + clean_header_text(reply.to_address) + ">\r\n";
+  m += "Subject: " + header_value(reply.subject) + "\r\n";
+  m += "Date: " + rfc5322_date(date) + "\r\n";
+  m += "Message-ID: <" + clean_message_id(message_id) + ">\r\n";
+  if (const std::string irt = id_list(reply.in_reply_to); !irt.empty())
+    m += "In-Reply-To: " + irt + "\r\n";
+  if (const std::string refs = id_list(reply.references); !refs.empty())
+    m += "References: " + refs + "\r\n";
+  // RFC 3834: marks this as an automatic response so other responders do not answer it.
+  m += "Auto-Submitted: auto-replied\r\n";
+  m += "MIME-Version: 1.0\r\n";
+  m += "Content-Type: text/plain; charset=utf-8\r\n";
+  if (is_ascii(reply.body) && lines_short(reply.body)) {
+    m += "Content-Transfer-Encoding: 7bit\r\n\r\n";
+    m += crlf_body(reply.body);
+  } else {
+    m += "Content-Transfer-Encoding: base64\r\n\r\n";
+    const std::string encoded = base64(reply.body);
+    for (std::size_t i = 0; i < encoded.size(); i += 76) m += encoded.substr(i, 76) + "\r\n";
+  }
+  return m;
+}
+
+}  // namespace tacmail::daemon::smtp

@@ -1,0 +1,73 @@
+// Outbox drain and retry schedule.
+#include "smtp/outbox.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "tacmail/routing/time_format.hpp"
+
+namespace tacmail::daemon::smtp {
+
+namespace {
+
+std::chrono::seconds backoff(int attempts, const retry_policy& policy) {
+  auto delay = policy.first_retry;
+  for (int i = 1; i < attempts && delay < policy.max_delay; ++i) delay *= 2;
+  delay = std::min(delay, policy.max_delay);
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  // Up to 20% jitter so replies queued together do not retry in lock step.
+  std::uniform_int_distribution<long> jitter(0, delay.count() / 5);
+  return delay + std::chrono::seconds(jitter(rng));
+}
+
+}  // namespace
+
+drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
+                          store::clock::time_point now, const retry_policy& policy) {
+  drain_result result;
+  std::error_code ec;
+  for (;;) {
+    auto due = store.due_replies(now, 50, ec);
+    if (ec) {
+      spdlog::error("outbox: cannot read pending replies: {}", ec.message());
+      result.store_error = true;
+      return result;
+    }
+    if (due.empty()) return result;
+    for (const auto& reply : due) {
+      const send_result r = sender.send(reply.envelope_from, reply.recipient, reply.content);
+      if (r.what == send_result::kind::sent) {
+        store.mark_reply_sent(reply.id, now, ec);
+        ++result.sent;
+        spdlog::info("reply sent: case {} to {} <{}>", reply.case_number, reply.recipient,
+                     reply.message_id);
+      } else {
+        const auto created = routing::from_rfc3339(reply.created).value_or(now);
+        const bool give_up = r.what == send_result::kind::permanent ||
+                             now - created >= policy.give_up_after;
+        std::optional<store::clock::time_point> retry_at;
+        if (!give_up) retry_at = now + backoff(reply.attempts + 1, policy);
+        store.mark_reply_failed(reply.id, r.detail, retry_at, ec);
+        if (give_up) {
+          ++result.failed;
+          spdlog::error("reply failed permanently: case {} to {}: {}", reply.case_number,
+                        reply.recipient, r.detail);
+        } else {
+          ++result.deferred;
+          spdlog::warn("reply deferred: case {} to {}: {}; retry at {}", reply.case_number,
+                       reply.recipient, r.detail, routing::to_rfc3339(*retry_at));
+          return result;  // the server is likely down: the rest waits for the next drain
+        }
+      }
+      if (ec) {
+        spdlog::error("outbox: cannot record the delivery of case {}: {}", reply.case_number,
+                      ec.message());
+        result.store_error = true;
+        return result;
+      }
+    }
+  }
+}
+
+}  // namespace tacmail::daemon::smtp

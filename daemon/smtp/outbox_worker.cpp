@@ -1,0 +1,57 @@
+// The outbox thread. It has its own SQLite connection: connections are not shared across
+// threads, and WAL lets it read while intake writes.
+#include "smtp/outbox_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "smtp/outbox.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace tacmail::daemon::smtp {
+
+outbox_worker::outbox_worker(std::filesystem::path database, config::smtp_settings settings,
+                             std::optional<std::string> password)
+    : database_(std::move(database)), settings_(std::move(settings)), password_(std::move(password)) {}
+
+outbox_worker::~outbox_worker() { stop(); }
+
+void outbox_worker::start() { thread_ = std::thread([this] { run(); }); }
+
+void outbox_worker::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = true;
+  }
+  wake_.notify_one();
+}
+
+void outbox_worker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void outbox_worker::run() {
+  std::error_code ec;
+  std::string detail;
+  auto store = store::sqlite_store::open(database_, ec, detail);
+  if (!store) {
+    spdlog::error("outbox: cannot open {}: {}", database_.string(), detail);
+    return;
+  }
+  smtp_sender sender(settings_, password_);
+  for (bool last = false;;) {
+    drain_outbox(*store, sender, store::clock::now());
+    if (last) return;
+    std::unique_lock lock(mutex_);
+    // Retries come due on their own schedule; half a minute is their granularity.
+    wake_.wait_for(lock, std::chrono::seconds(30), [this] { return pending_ || stopping_; });
+    pending_ = false;
+    last = stopping_;
+  }
+}
+
+}  // namespace tacmail::daemon::smtp

@@ -1,0 +1,161 @@
+// The narrow interface between the intake engine and wherever cases are kept (STYLE.md 9).
+// SQLite implements it today (sqlite_store.hpp); tests may plug in their own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "tacmail/parser/message.hpp"
+#include "tacmail/routing/decision.hpp"
+
+namespace tacmail::daemon::store {
+
+using clock = routing::clock;
+
+/// Where a message came from: the key that recognises it again after a crash or a failed move.
+struct message_origin {
+  std::string mailbox;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+};
+
+/// A case as `cases list` shows it (CONTRACT.md).
+struct case_record {
+  std::string case_number;
+  std::string status;
+  std::string queue;
+  std::string technology;
+  std::string sub_technology;
+  std::optional<int> severity;
+  bool severity_inferred = false;
+  std::optional<std::string> product;
+  std::optional<std::string> company;
+  std::optional<std::string> contact_name;
+  std::optional<std::string> contact_phone;
+  std::optional<std::string> cco_id;
+  std::optional<std::string> contact_email;
+  std::optional<std::string> contract;
+  std::optional<std::string> smart_account;
+  std::optional<std::string> virtual_account;
+  std::optional<std::string> description;
+  std::optional<std::string> location;
+  std::optional<std::string> alt_contact_name;
+  std::optional<std::string> alt_contact_phone;
+  std::string sender;
+  std::string subject;
+  std::string created;       ///< RFC 3339
+  std::string response_due;  ///< RFC 3339
+  std::optional<bool> entitled;
+  std::vector<std::string> flags;
+  std::vector<std::string> missing;
+  std::vector<std::string> reasons;
+  std::vector<std::string> message_ids;
+};
+
+/// One mail recorded against a case (or skipped, with case_number empty).
+struct stored_message {
+  std::optional<std::string> message_id;
+  std::string mailbox;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+  std::string sender;
+  std::string subject;
+  std::string received;  ///< RFC 3339
+  std::string role;      ///< "opened", "follow_up", "duplicate", "skipped"
+  std::string note;      ///< why, for skipped and duplicate
+};
+
+/// A reply in the transactional outbox.
+struct outbox_entry {
+  std::int64_t id = 0;
+  std::string case_number;
+  std::string message_id;  ///< fixed when queued, so a resend is recognisably the same mail
+  std::string recipient;
+  std::string envelope_from;  ///< empty: the null reverse-path <>
+  std::string content;        ///< the whole RFC 5322 message, CRLF line ends
+  std::string status;         ///< "pending", "sent", "failed"
+  int attempts = 0;
+  std::string created;
+  std::string next_attempt;
+  std::string last_error;
+  std::string sent_at;
+};
+
+struct case_details {
+  case_record record;
+  std::vector<stored_message> messages;
+  std::vector<outbox_entry> replies;
+};
+
+/// What the store already knows of a message origin.
+struct origin_state {
+  enum class kind { unknown, recorded, quarantined };
+  kind state = kind::unknown;
+  std::string case_number;  ///< recorded against a case (may be empty for skipped mail)
+  std::string reason;       ///< quarantined: why
+};
+
+/// A reply to queue in the same transaction as the case that causes it.
+struct queued_reply {
+  std::string message_id;
+  std::string recipient;
+  std::string envelope_from;
+  std::string content;
+};
+
+/// Everything needed to store a new case.
+struct new_case {
+  const parser::parsed_message& request;
+  const routing::decision& decision;
+  message_origin origin;
+  clock::time_point received;
+};
+
+class case_store {
+ public:
+  virtual ~case_store() = default;
+
+  virtual origin_state find_origin(const message_origin& origin, std::error_code& ec) = 0;
+  virtual std::optional<std::string> case_for_message_id(const std::string& message_id,
+                                                         std::error_code& ec) = 0;
+  /// Whether a case with that number exists.
+  virtual bool case_exists(const std::string& case_number, std::error_code& ec) = 0;
+
+  /// Allocates the case number and, in one durable transaction, stores the case, its message,
+  /// the mailbox's UID cursor and the reply `make_reply` composes for that number.
+  virtual std::string open_case(const new_case& c,
+                                const std::function<queued_reply(const std::string&)>& make_reply,
+                                std::error_code& ec) = 0;
+
+  /// Records a mail against an existing case (follow-up, duplicate) or against none (skipped:
+  /// auto-replies, bounces, list mail), with the cursor, in one transaction.
+  virtual void record_message(const std::string& case_number, const parser::parsed_message& m,
+                              const message_origin& origin, const std::string& role,
+                              const std::string& note, clock::time_point received,
+                              std::error_code& ec) = 0;
+
+  virtual void record_quarantine(const message_origin& origin,
+                                 const std::optional<std::string>& message_id,
+                                 const std::string& reason, clock::time_point at,
+                                 std::error_code& ec) = 0;
+
+  virtual std::vector<case_record> list_cases(std::error_code& ec) = 0;
+  virtual std::optional<case_details> find_case(const std::string& case_number,
+                                                std::error_code& ec) = 0;
+
+  /// Pending replies whose next attempt is due, oldest first.
+  virtual std::vector<outbox_entry> due_replies(clock::time_point now, std::size_t limit,
+                                                std::error_code& ec) = 0;
+  virtual std::size_t pending_replies(std::error_code& ec) = 0;
+  virtual void mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) = 0;
+  /// retry_at empty: permanent failure.
+  virtual void mark_reply_failed(std::int64_t id, const std::string& error,
+                                 std::optional<clock::time_point> retry_at,
+                                 std::error_code& ec) = 0;
+};
+
+}  // namespace tacmail::daemon::store

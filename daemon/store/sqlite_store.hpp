@@ -1,0 +1,54 @@
+// The SQLite case store: WAL mode, synchronous=FULL so a committed case survives power loss.
+// SQLiteCpp stays behind this header's pimpl.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+#include "store/case_store.hpp"
+
+namespace tacmail::daemon::store {
+
+class sqlite_store final : public case_store {
+ public:
+  /// Opens (creating if needed) the database and applies the schema. nullptr on failure, with
+  /// `ec` set and `detail` saying what SQLite said.
+  static std::unique_ptr<sqlite_store> open(const std::filesystem::path& file, std::error_code& ec,
+                                            std::string& detail);
+  ~sqlite_store() override;
+
+  origin_state find_origin(const message_origin& origin, std::error_code& ec) override;
+  std::optional<std::string> case_for_message_id(const std::string& message_id,
+                                                 std::error_code& ec) override;
+  bool case_exists(const std::string& case_number, std::error_code& ec) override;
+  std::string open_case(const new_case& c,
+                        const std::function<queued_reply(const std::string&)>& make_reply,
+                        std::error_code& ec) override;
+  void record_message(const std::string& case_number, const parser::parsed_message& m,
+                      const message_origin& origin, const std::string& role,
+                      const std::string& note, clock::time_point received,
+                      std::error_code& ec) override;
+  void record_quarantine(const message_origin& origin,
+                         const std::optional<std::string>& message_id, const std::string& reason,
+                         clock::time_point at, std::error_code& ec) override;
+  std::vector<case_record> list_cases(std::error_code& ec) override;
+  std::optional<case_details> find_case(const std::string& case_number,
+                                        std::error_code& ec) override;
+  std::vector<outbox_entry> due_replies(clock::time_point now, std::size_t limit,
+                                        std::error_code& ec) override;
+  std::size_t pending_replies(std::error_code& ec) override;
+  void mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) override;
+  void mark_reply_failed(std::int64_t id, const std::string& error,
+                         std::optional<clock::time_point> retry_at, std::error_code& ec) override;
+
+  /// SQLite's text for the last error, for the log line beside the error code.
+  const std::string& last_error_detail() const;
+
+ private:
+  struct impl;
+  explicit sqlite_store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tacmail::daemon::store

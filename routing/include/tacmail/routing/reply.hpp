@@ -1,0 +1,29 @@
+// What the customer is told when a case is opened: recipient, subject, threading and text.
+// Pure content; daemon/smtp/ turns it into RFC 5322 bytes and sanitises every header.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tacmail/parser/message.hpp"
+#include "tacmail/routing/decision.hpp"
+
+namespace tacmail::routing {
+
+struct reply_content {
+  std::string to_address;               ///< the From address of the request (RFC 3834 §4)
+  std::string subject;                  ///< UTF-8, not yet encoded
+  std::vector<std::string> in_reply_to; ///< message ids without brackets
+  std::vector<std::string> references;  ///< message ids without brackets
+  std::string body;                     ///< UTF-8 text, LF line ends
+};
+
+/// The "case opened" reply: names the case number, queue, severity, response time and any
+/// missing fields with how to supply them.
+reply_content compose_case_opened(const std::string& case_number,
+                                  const parser::parsed_message& request, const decision& d);
+
+/// "[Case NNNNNNNNN] <subject>", without stacking a tag the subject already carries.
+std::string case_subject(const std::string& case_number, const std::string& subject);
+
+}  // namespace tacmail::routing

@@ -1,0 +1,26 @@
+// RFC 3339 formatting and parsing with Howard Hinnant's date library.
+#include <date/date.h>
+
+#include <sstream>
+
+#include "tacmail/routing/time_format.hpp"
+
+namespace tacmail::routing {
+
+std::string to_rfc3339(clock::time_point t) {
+  return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
+}
+
+std::optional<clock::time_point> from_rfc3339(const std::string& text) {
+  std::istringstream in(text);
+  date::sys_seconds t;
+  if (text.ends_with("Z")) {
+    in >> date::parse("%FT%TZ", t);
+  } else {
+    in >> date::parse("%FT%T%Ez", t);
+  }
+  if (in.fail()) return std::nullopt;
+  return clock::time_point(t);
+}
+
+}  // namespace tacmail::routing
