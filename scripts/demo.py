@@ -38,7 +38,7 @@ def tacmaild(binary, *args, timeout=120):
 
 
 def show_reply(envelope, msg):
-    print(f"   {DIM}envelope: MAIL FROM:<{envelope['mail_from']}> "
+    print(f"   {DIM}envelope: MAIL FROM:<{envelope['mail_from'].strip('<>')}> "
           f"RCPT TO:<{'>, <'.join(envelope['rcpt_tos'])}>{RESET}")
     for h in ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
               "Auto-Submitted"):
