@@ -49,7 +49,7 @@ int run(const config::loaded_config& config, bool once) {
     worker->start();
   }
 
-  routing::routing_rules rules{config.products, config.contracts, "triage"};
+  routing::routing_rules rules{config.products, config.contracts, settings.routing};
   intake::engine_settings engine_settings{settings.smtp.from, "", {}};
   intake::engine engine(*store, rules, engine_settings, [&worker] {
     if (worker) worker->notify();

@@ -1,6 +1,7 @@
 // One mail through intake: recognise, parse, classify, decide, commit, log one line.
 #include "intake/engine.hpp"
 
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "smtp/message_writer.hpp"
@@ -22,9 +23,38 @@ std::string domain_of(const std::string& address) {
   return at == std::string::npos ? "tacmail.invalid" : address.substr(at + 1);
 }
 
+// SHA-256 over sender, normalised subject and text: the identity of a submission.
+std::string fingerprint(const parser::parsed_message& m) {
+  std::string subject;
+  for (char c : m.subject)
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      subject += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string material = m.from_address.value_or("");
+  material += '\0';
+  material += subject;
+  material += '\0';
+  material += m.body_text;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(material.data(), material.size(), digest, &size, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
+}
+
+std::string routing_reasons(const routing::decision& d) {
+  std::string out;
+  for (const auto& r : d.reasons) out += (out.empty() ? "" : "; ") + r;
+  return out;
 }
 
 }  // namespace
@@ -108,15 +138,51 @@ outcome engine::process(const store::message_origin& origin, std::string_view ra
       if (target) break;
     }
   }
-  if (target)
-    return record(*target, m, origin, "follow_up", "", outcome::kind::attached, now);
+  if (target) return follow_up(*target, m, origin, now);
 
-  return open_case(m, origin, now);
+  // The same request sent twice in a short while is one case, not two.
+  const std::string fp = fingerprint(m);
+  const auto earlier = store_.case_for_fingerprint(fp, now - rules_.policy.duplicate_window, ec);
+  if (ec) return store_failure(ec, "looking for a duplicate submission");
+  if (earlier)
+    return record(*earlier, m, origin, "duplicate",
+                  "same sender, subject and text as case " + *earlier + " within the window",
+                  outcome::kind::duplicate, now);
+  return open_case(m, origin, now, fp);
+}
+
+outcome engine::follow_up(const std::string& case_number, const parser::parsed_message& m,
+                          const store::message_origin& origin, clock::time_point now) {
+  std::error_code ec;
+  const auto view = store_.case_view(case_number, ec);
+  if (ec || !view) return store_failure(ec, "reading case " + case_number);
+  const routing::follow_up_decision fd = routing::decide_follow_up(m, *view, rules_, now);
+  if (fd.what == routing::follow_up_decision::kind::new_case)
+    return open_case(m, origin, now, fingerprint(m), std::make_pair(case_number, fd));
+
+  store_.add_note(case_number, {m, origin, now, fd.status, fd.filled, fd.reasons}, ec);
+  if (ec) return store_failure(ec, "adding the note to case " + case_number);
+  std::string note = "status " + fd.status;
+  if (!fd.filled.empty()) {
+    note += "; supplies";
+    for (const auto& f : fd.filled) note += " " + f;
+  }
+  outcome o{outcome::kind::attached, case_number, note};
+  log(origin, m, o, nullptr);
+  return o;
 }
 
 outcome engine::open_case(const parser::parsed_message& m, const store::message_origin& origin,
-                          clock::time_point now) {
+                          clock::time_point now, const std::string& fp,
+                          const std::optional<std::pair<std::string, routing::follow_up_decision>>&
+                              related) {
   routing::decision d = routing::decide(m, rules_, now);
+  if (related) {
+    d.related_case = related->first;
+    d.flags.push_back(related->second.flag);
+    d.reasons.insert(d.reasons.end(), related->second.reasons.begin(),
+                     related->second.reasons.end());
+  }
   const std::string sender = lower(m.from_address.value_or(""));
   bool answer = true;
   if (!smtp::valid_address(sender)) {
@@ -131,7 +197,7 @@ outcome engine::open_case(const parser::parsed_message& m, const store::message_
 
   auto make_reply = [&](const std::string& number) -> store::queued_reply {
     if (!answer) return {};
-    routing::reply_content content = routing::compose_case_opened(number, m, d);
+    routing::reply_content content = routing::compose_case_opened(number, m, d, rules_.policy);
     content.to_address = sender;
     const std::string id = "tacmail." + number + ".opened@" + domain_of(own_address_);
     return {id, sender, settings_.envelope_from,
@@ -139,7 +205,7 @@ outcome engine::open_case(const parser::parsed_message& m, const store::message_
   };
 
   std::error_code ec;
-  const std::string number = store_.open_case({m, d, origin, now}, make_reply, ec);
+  const std::string number = store_.open_case({m, d, origin, now, fp}, make_reply, ec);
   if (ec) return store_failure(ec, "storing the case");
   outcome o{outcome::kind::opened, number, ""};
   log(origin, m, o, &d);
@@ -172,10 +238,11 @@ void engine::log(const store::message_origin& origin, const parser::parsed_messa
                                        m.message_id.value_or(""), m.from_address.value_or("?"));
   if (o.what == outcome::kind::opened && d) {
     spdlog::info("{}: opened case {} queue={} severity=S{}{} status=\"{}\" product=\"{}\" "
-                 "missing={} flags={}",
+                 "missing={} flags={}{} because: {}",
                  head, o.case_number, d->queue, m.severity.value_or(3),
                  m.severity_inferred ? "(inferred)" : "", d->status, m.product.value_or(""),
-                 join(m.missing), join(d->flags));
+                 join(m.missing), join(d->flags),
+                 d->related_case ? " related=" + *d->related_case : "", routing_reasons(*d));
   } else if (o.what == outcome::kind::quarantined) {
     spdlog::warn("{}: quarantined: {}", head, o.reason);
   } else {

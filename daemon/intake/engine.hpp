@@ -46,8 +46,13 @@ class engine {
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 
  private:
+  outcome follow_up(const std::string& case_number, const parser::parsed_message& m,
+                    const store::message_origin& origin, clock::time_point now);
+  /// `related`: the case an unverified or late follow-up named, with why it opens a new one.
   outcome open_case(const parser::parsed_message& m, const store::message_origin& origin,
-                    clock::time_point now);
+                    clock::time_point now, const std::string& fingerprint,
+                    const std::optional<std::pair<std::string, routing::follow_up_decision>>&
+                        related = std::nullopt);
   outcome record(const std::string& case_number, const parser::parsed_message& m,
                  const store::message_origin& origin, const std::string& role,
                  const std::string& note, outcome::kind what, clock::time_point now);

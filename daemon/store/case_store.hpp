@@ -54,6 +54,8 @@ struct case_record {
   std::vector<std::string> missing;
   std::vector<std::string> reasons;
   std::vector<std::string> message_ids;
+  std::string updated;  ///< RFC 3339: when the status last changed
+  std::optional<std::string> related_case;
 };
 
 /// One mail recorded against a case (or skipped, with case_number empty).
@@ -113,6 +115,17 @@ struct new_case {
   const routing::decision& decision;
   message_origin origin;
   clock::time_point received;
+  std::string fingerprint;  ///< sender+subject+body digest, for the duplicate window
+};
+
+/// A follow-up to record as a note on its case.
+struct case_note {
+  const parser::parsed_message& request;
+  message_origin origin;
+  clock::time_point received;
+  std::string new_status;                      ///< empty: unchanged
+  std::vector<std::string> filled;             ///< missing fields the note supplies (JSON keys)
+  std::vector<std::string> reasons;            ///< appended to the case's reasons
 };
 
 class case_store {
@@ -130,6 +143,20 @@ class case_store {
   virtual std::string open_case(const new_case& c,
                                 const std::function<queued_reply(const std::string&)>& make_reply,
                                 std::error_code& ec) = 0;
+
+  /// What routing needs to judge a follow-up to `case_number`; nullopt when unknown.
+  virtual std::optional<routing::case_view> case_view(const std::string& case_number,
+                                                      std::error_code& ec) = 0;
+
+  /// The case opened since `since` by a mail with this fingerprint, if any.
+  virtual std::optional<std::string> case_for_fingerprint(const std::string& fingerprint,
+                                                          clock::time_point since,
+                                                          std::error_code& ec) = 0;
+
+  /// In one transaction: the note's message, the fields it supplies merged into the case
+  /// (and struck from its missing list), the new status, the reasons, and the cursor.
+  virtual void add_note(const std::string& case_number, const case_note& note,
+                        std::error_code& ec) = 0;
 
   /// Records a mail against an existing case (follow-up, duplicate) or against none (skipped:
   /// auto-replies, bounces, list mail), with the cursor, in one transaction.

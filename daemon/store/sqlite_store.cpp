@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/error.hpp"
+#include "tacmail/routing/fields.hpp"
 #include "tacmail/routing/time_format.hpp"
 
 namespace tacmail::daemon::store {
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS cases (
   contact_email TEXT, contract TEXT, smart_account TEXT, virtual_account TEXT,
   description TEXT, location TEXT, alt_contact_name TEXT, alt_contact_phone TEXT,
   sender TEXT NOT NULL, subject TEXT NOT NULL, created TEXT NOT NULL, response_due TEXT NOT NULL,
-  entitled INTEGER, flags TEXT NOT NULL, missing TEXT NOT NULL, reasons TEXT NOT NULL
+  entitled INTEGER, flags TEXT NOT NULL, missing TEXT NOT NULL, reasons TEXT NOT NULL,
+  updated TEXT NOT NULL, related_case TEXT
 );
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY,
@@ -36,8 +38,10 @@ CREATE TABLE IF NOT EXISTS messages (
   mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,
   sender TEXT NOT NULL, subject TEXT NOT NULL, received TEXT NOT NULL,
   role TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT,
   UNIQUE (mailbox, uidvalidity, uid)
 );
+CREATE INDEX IF NOT EXISTS messages_by_fingerprint ON messages (fingerprint, received);
 CREATE INDEX IF NOT EXISTS messages_by_message_id ON messages (message_id);
 CREATE INDEX IF NOT EXISTS messages_by_case ON messages (case_number);
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -103,7 +107,7 @@ constexpr const char* case_columns =
     "product, company, contact_name, contact_phone, cco_id, contact_email, contract, "
     "smart_account, virtual_account, description, location, alt_contact_name, "
     "alt_contact_phone, sender, subject, created, response_due, entitled, flags, missing, "
-    "reasons";
+    "reasons, updated, related_case";
 
 case_record read_case(SQLite::Statement& st) {
   case_record r;
@@ -129,6 +133,8 @@ case_record read_case(SQLite::Statement& st) {
   r.flags = from_json(st.getColumn(i++).getString());
   r.missing = from_json(st.getColumn(i++).getString());
   r.reasons = from_json(st.getColumn(i++).getString());
+  r.updated = st.getColumn(i++).getString();
+  r.related_case = optional_text(st.getColumn(i++));
   return r;
 }
 
@@ -193,11 +199,11 @@ struct sqlite_store::impl {
   void insert_message(const std::optional<std::string>& case_number,
                       const parser::parsed_message& m, const message_origin& origin,
                       const std::string& role, const std::string& note,
-                      clock::time_point received) {
+                      clock::time_point received, const std::string& fingerprint = {}) {
     SQLite::Statement st(db,
                          "INSERT INTO messages (case_number, message_id, mailbox, uidvalidity, "
-                         "uid, sender, subject, received, role, note) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         "uid, sender, subject, received, role, note, fingerprint) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     bind_optional(st, 1, case_number);
     bind_optional(st, 2, m.message_id);
     st.bind(3, origin.mailbox);
@@ -208,6 +214,10 @@ struct sqlite_store::impl {
     st.bind(8, routing::to_rfc3339(received));
     st.bind(9, role);
     st.bind(10, note);
+    if (fingerprint.empty())
+      st.bind(11);
+    else
+      st.bind(11, fingerprint);
     st.exec();
   }
 };
@@ -304,7 +314,7 @@ std::string sqlite_store::open_case(
     const auto& d = c.decision;
     SQLite::Statement st(db, std::string("INSERT INTO cases (") + case_columns +
                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     int i = 1;
     st.bind(i++, number);
     st.bind(i++, d.status);
@@ -332,9 +342,11 @@ std::string sqlite_store::open_case(
     st.bind(i++, to_json(d.flags));
     st.bind(i++, to_json(m.missing));
     st.bind(i++, to_json(d.reasons));
+    st.bind(i++, routing::to_rfc3339(c.received));
+    bind_optional(st, i++, d.related_case);
     st.exec();
 
-    impl_->insert_message(number, m, c.origin, "opened", "", c.received);
+    impl_->insert_message(number, m, c.origin, "opened", "", c.received, c.fingerprint);
     impl_->advance_cursor(c.origin);
 
     const queued_reply reply = make_reply(number);
@@ -355,6 +367,91 @@ std::string sqlite_store::open_case(
     }
     t.commit();
     return number;
+  });
+}
+
+std::optional<routing::case_view> sqlite_store::case_view(const std::string& case_number,
+                                                          std::error_code& ec) {
+  return impl_->guarded(ec, [&]() -> std::optional<routing::case_view> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT status, sender, contact_email, company, missing, updated "
+                         "FROM cases WHERE case_number = ?");
+    st.bind(1, case_number);
+    if (!st.executeStep()) return std::nullopt;
+    routing::case_view v;
+    v.case_number = case_number;
+    v.status = st.getColumn(0).getString();
+    v.sender = st.getColumn(1).getString();
+    v.contact_email = optional_text(st.getColumn(2));
+    v.company = optional_text(st.getColumn(3));
+    v.missing = from_json(st.getColumn(4).getString());
+    v.last_change = routing::from_rfc3339(st.getColumn(5).getString()).value_or(clock::time_point{});
+    return v;
+  });
+}
+
+std::optional<std::string> sqlite_store::case_for_fingerprint(const std::string& fingerprint,
+                                                              clock::time_point since,
+                                                              std::error_code& ec) {
+  return impl_->guarded(ec, [&]() -> std::optional<std::string> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT case_number FROM messages WHERE fingerprint = ? AND role = 'opened' "
+                         "AND received >= ? ORDER BY id LIMIT 1");
+    st.bind(1, fingerprint);
+    st.bind(2, routing::to_rfc3339(since));
+    if (st.executeStep()) return st.getColumn(0).getString();
+    return std::nullopt;
+  });
+}
+
+void sqlite_store::add_note(const std::string& case_number, const case_note& note,
+                            std::error_code& ec) {
+  impl_->guarded(ec, [&] {
+    auto& db = impl_->db;
+    SQLite::Transaction t(db);
+    SQLite::Statement current(db, "SELECT missing, reasons FROM cases WHERE case_number = ?");
+    current.bind(1, case_number);
+    if (!current.executeStep()) throw SQLite::Exception("no case " + case_number, SQLITE_NOTFOUND);
+    std::vector<std::string> missing = from_json(current.getColumn(0).getString());
+    std::vector<std::string> reasons = from_json(current.getColumn(1).getString());
+    current.reset();
+
+    // Column names come from this fixed list, never from mail.
+    static const std::vector<std::string> mergeable = {
+        "company",       "contact_name",    "contact_phone", "cco_id",
+        "contact_email", "contract",        "smart_account", "virtual_account",
+        "product",       "description",     "location",      "alt_contact_name",
+        "alt_contact_phone"};
+    for (const auto& field : note.filled) {
+      for (const auto& column : mergeable) {
+        if (column != field && !(field == "contract" && (column == "smart_account" ||
+                                                        column == "virtual_account")))
+          continue;
+        const auto value = routing::field_value(note.request, column);
+        if (!value) continue;
+        SQLite::Statement set(db, "UPDATE cases SET " + column + " = ? WHERE case_number = ?");
+        set.bind(1, *value);
+        set.bind(2, case_number);
+        set.exec();
+      }
+      missing.erase(std::remove(missing.begin(), missing.end(), field), missing.end());
+    }
+    reasons.insert(reasons.end(), note.reasons.begin(), note.reasons.end());
+    SQLite::Statement update(db,
+                             "UPDATE cases SET missing = ?2, reasons = ?3, "
+                             "updated = CASE WHEN ?1 = '' OR status = ?1 THEN updated ELSE ?4 END, "
+                             "status = CASE WHEN ?1 = '' THEN status ELSE ?1 END "
+                             "WHERE case_number = ?5");
+    update.bind(1, note.new_status);
+    update.bind(2, to_json(missing));
+    update.bind(3, to_json(reasons));
+    update.bind(4, routing::to_rfc3339(note.received));
+    update.bind(5, case_number);
+    update.exec();
+    impl_->insert_message(case_number, note.request, note.origin, "follow_up", "", note.received);
+    impl_->advance_cursor(note.origin);
+    t.commit();
+    return 0;
   });
 }
 

@@ -25,6 +25,13 @@ class sqlite_store final : public case_store {
   std::string open_case(const new_case& c,
                         const std::function<queued_reply(const std::string&)>& make_reply,
                         std::error_code& ec) override;
+  std::optional<routing::case_view> case_view(const std::string& case_number,
+                                              std::error_code& ec) override;
+  std::optional<std::string> case_for_fingerprint(const std::string& fingerprint,
+                                                  clock::time_point since,
+                                                  std::error_code& ec) override;
+  void add_note(const std::string& case_number, const case_note& note,
+                std::error_code& ec) override;
   void record_message(const std::string& case_number, const parser::parsed_message& m,
                       const message_origin& origin, const std::string& role,
                       const std::string& note, clock::time_point received,

@@ -1,35 +1,17 @@
-// The routing rules: product -> queue, missing fields -> status, severity -> response time.
-// Pure: the same request, rules and clock always give the same decision.
+// The routing rules for a new case: product -> queue; entitlement and public webmail ->
+// entitlement queue; S1/S2 by mail -> urgent queue with phone_required; missing fields ->
+// Customer Pending; severity -> response time on the business calendar.
+#include <date/date.h>
+
 #include <algorithm>
 #include <string>
 
+#include "entitlement.hpp"
 #include "tacmail/routing/decision.hpp"
+#include "tacmail/routing/response_time.hpp"
+#include "text.hpp"
 
 namespace tacmail::routing {
-
-namespace {
-
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
-// Calendar time for every severity until the business calendar (issue 4) lands.
-clock::duration response_time(std::optional<int> severity) {
-  using namespace std::chrono;
-  switch (severity.value_or(3)) {
-    case 1: return minutes(15);
-    case 2: return minutes(30);
-    case 4: return hours(72);
-    default: return hours(24);
-  }
-}
-
-}  // namespace
 
 const config::product* find_product(const config::product_catalog& catalog,
                                     const std::string& name) {
@@ -38,8 +20,15 @@ const config::product* find_product(const config::product_catalog& catalog,
   return it == catalog.products.end() ? nullptr : &*it;
 }
 
+bool is_public_domain(const config::routing_settings& policy, const std::string& domain) {
+  return !domain.empty() && std::find(policy.public_email_domains.begin(),
+                                      policy.public_email_domains.end(),
+                                      domain) != policy.public_email_domains.end();
+}
+
 decision decide(const parser::parsed_message& request, const routing_rules& rules,
                 clock::time_point now) {
+  const auto& policy = rules.policy;
   decision d;
   const config::product* product =
       request.product ? find_product(rules.products, *request.product) : nullptr;
@@ -49,25 +38,64 @@ decision decide(const parser::parsed_message& request, const routing_rules& rule
     d.sub_technology = product->sub_technology;
     d.reasons.push_back("queue " + d.queue + ": product '" + product->name + "'");
   } else {
-    d.queue = rules.triage_queue;
+    d.queue = policy.triage_queue;
     d.reasons.push_back("queue " + d.queue + ": " +
                         (request.subject.empty()
-                             ? std::string("no subject")
+                             ? std::string("no subject and no product named")
                              : "no catalog product matches subject '" + request.subject + "'"));
   }
 
-  if (request.missing.empty()) {
-    d.status = "New";
+  const std::string today = date::format("%F", date::floor<date::days>(now));
+  const entitlement_result entitlement =
+      check_entitlement(request, rules.contracts, product, today);
+  d.entitled = entitlement.entitled;
+  bool verify_entitlement = false;
+  if (entitlement.entitled == false) {
+    verify_entitlement = true;
+    d.flags.push_back("entitlement_pending");
+    d.reasons.push_back("entitlement pending: " + entitlement.reason);
   } else {
-    d.status = "Customer Pending";
-    d.flags.push_back("missing_fields");
-    d.reasons.push_back("status Customer Pending: missing " + join(request.missing, ", "));
+    d.reasons.push_back((entitlement.entitled ? "entitled: " : "") + entitlement.reason);
+  }
+  const std::string sender_domain = domain_of(request.from_address.value_or(""));
+  if (is_public_domain(policy, sender_domain)) {
+    verify_entitlement = true;
+    d.flags.push_back("public_email");
+    d.reasons.push_back("sender uses public webmail domain " + sender_domain +
+                        ": entitlement to be verified");
+  }
+  if (verify_entitlement) {
+    d.queue = policy.entitlement_queue;
+    d.reasons.push_back("queue " + d.queue + ": entitlement must be verified first");
   }
 
   const int severity = request.severity.value_or(3);
-  d.response_due = now + response_time(request.severity);
-  d.reasons.push_back("severity " + std::to_string(severity) +
-                      (request.severity_inferred ? " (inferred)" : " (stated)"));
+  if (!request.severity_inferred && request.severity && severity <= 2) {
+    d.flags.push_back("phone_required");
+    d.queue = policy.urgent_queue;
+    d.reasons.push_back("queue " + d.queue + ": S" + std::to_string(severity) +
+                        " sent by mail; S1/S2 must be opened by phone, customer given the numbers");
+  }
+
+  if (!request.missing.empty()) {
+    d.status = "Customer Pending";
+    d.flags.push_back("missing_fields");
+    d.reasons.push_back("status Customer Pending: missing " + join(request.missing, ", "));
+  } else if (verify_entitlement) {
+    d.status = "Entitlement Pending";
+    d.reasons.push_back("status Entitlement Pending");
+  } else {
+    d.status = "New";
+  }
+
+  d.response_due = response_due(severity, now, policy.calendar);
+  d.reasons.push_back("severity S" + std::to_string(severity) +
+                      (request.severity_inferred ? " (inferred)" : " (stated)") +
+                      (severity <= 2 ? ", response due in " +
+                                           std::string(severity == 1 ? "15" : "30") + " minutes"
+                                     : ", response due in " +
+                                           std::string(severity == 3 ? "1 business day"
+                                                                     : "3 business days")));
   return d;
 }
 

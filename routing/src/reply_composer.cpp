@@ -1,5 +1,6 @@
 // The text of the "case opened" reply. Header safety is not this file's job: the message
 // writer in daemon/smtp/ strips and encodes everything that reaches a header.
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -46,7 +47,8 @@ std::string case_subject(const std::string& case_number, const std::string& subj
 }
 
 reply_content compose_case_opened(const std::string& case_number,
-                                  const parser::parsed_message& request, const decision& d) {
+                                  const parser::parsed_message& request, const decision& d,
+                                  const config::routing_settings& policy) {
   reply_content reply;
   reply.to_address = request.from_address.value_or("");
   reply.subject = case_subject(case_number, request.subject);
@@ -67,6 +69,21 @@ reply_content compose_case_opened(const std::string& case_number,
   body += "  Severity:     S" + std::to_string(request.severity.value_or(3)) +
           (request.severity_inferred ? " (assumed; tell us if it is different)" : "") + "\n";
   body += "  Response due: " + utc_text(d.response_due) + "\n\n";
+  const auto has_flag = [&](const char* flag) {
+    return std::find(d.flags.begin(), d.flags.end(), flag) != d.flags.end();
+  };
+  if (has_flag("phone_required")) {
+    body += "You reported a severity " + std::to_string(request.severity.value_or(3)) +
+            " problem. Severity 1 and 2 cases must be opened by telephone so that an engineer\n"
+            "can start work at once. Please call us now and quote case " + case_number + ":\n\n";
+    for (const auto& number : policy.phone_numbers) body += "  " + number + "\n";
+    body += "\n";
+  }
+  if (has_flag("entitlement_pending") || has_flag("public_email")) {
+    body += "Before an engineer is assigned we need to verify your support entitlement. Please\n"
+            "reply with your service contract number (or your Smart Account and Virtual Account)\n"
+            "if you have not given it, and write from your company address where you can.\n\n";
+  }
   if (!request.missing.empty()) {
     body += "We could not find the following information in your message:\n\n";
     for (const auto& field : request.missing) {

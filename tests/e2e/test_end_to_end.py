@@ -203,7 +203,12 @@ class EndToEndTest(unittest.TestCase):
         for s in self.samples:
             with self.subTest(sample=s["file"]):
                 case = self.case_of(s)
-                self.assertEqual(case["queue"], s["queue"], f"{s['file']}: product {s['product']}")
+                # TAC policy: S1/S2 must be phoned in; by mail they go to the urgent queue,
+                # flagged phone_required (routing.urgent_queue, default "urgent").
+                urgent = s["severity"] in (1, 2)
+                self.assertEqual(case["queue"], "urgent" if urgent else s["queue"],
+                                 f"{s['file']}: product {s['product']}")
+                self.assertEqual("phone_required" in case["flags"], urgent, s["file"])
                 self.assertEqual(_severity(case["severity"]), s["severity"], s["file"])
                 self.assertIn(s["sender"], str(case.get("sender") or "").lower(), s["file"])
 
@@ -226,6 +231,9 @@ class EndToEndTest(unittest.TestCase):
                 self.assertIsNotNone(msg["Date"], "reply has no Date")
                 self.assertIsNotNone(email.utils.parsedate_to_datetime(str(msg["Date"])))
                 self.assertIn(number, self.body_of(msg))
+                # The phone numbers from config reach exactly the S1/S2 senders.
+                self.assertEqual("1-800-553-2447" in self.body_of(msg), s["severity"] in (1, 2),
+                                 s["file"])
 
     def test_05_replies_name_the_missing_fields(self):
         for s in self.samples:

@@ -21,7 +21,8 @@ struct reply_content {
 /// The "case opened" reply: names the case number, queue, severity, response time and any
 /// missing fields with how to supply them.
 reply_content compose_case_opened(const std::string& case_number,
-                                  const parser::parsed_message& request, const decision& d);
+                                  const parser::parsed_message& request, const decision& d,
+                                  const config::routing_settings& policy);
 
 /// "[Case NNNNNNNNN] <subject>", without stacking a tag the subject already carries.
 std::string case_subject(const std::string& case_number, const std::string& subject);
