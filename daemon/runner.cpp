@@ -14,6 +14,7 @@
 
 #include "imap/mailbox_client.hpp"
 #include "intake/engine.hpp"
+#include "ops/case_log.hpp"
 #include "smtp/outbox.hpp"
 #include "smtp/outbox_worker.hpp"
 #include "store/sqlite_store.hpp"
@@ -43,17 +44,36 @@ int run(const config::loaded_config& config, bool once) {
     }
   }
 
+  ops::event_fanout events;
+  std::unique_ptr<ops::case_log> case_log;
+  if (settings.logging.case_log) {
+    std::string why;
+    case_log = ops::case_log::open(settings.logging, why);
+    if (!case_log) {
+      spdlog::critical("logging.case_log {}: {}", settings.logging.case_log->string(), why);
+      return 1;
+    }
+    events.add(case_log.get());
+  }
+
   std::optional<smtp::outbox_worker> worker;
   if (!once) {
-    worker.emplace(settings.storage.sqlite, settings.smtp, smtp_password);
+    worker.emplace(settings.storage.sqlite, settings.smtp, smtp_password, &events);
     worker->start();
   }
 
   routing::routing_rules rules{config.products, config.contracts, settings.routing};
-  intake::engine_settings engine_settings{settings.smtp.from, "", {}};
-  intake::engine engine(*store, rules, engine_settings, [&worker] {
-    if (worker) worker->notify();
-  });
+  intake::engine_settings engine_settings{settings.smtp.from, settings.smtp.envelope_from,
+                                          parser::parse_limits{settings.limits.max_message_size,
+                                                               settings.limits.max_mime_depth,
+                                                               settings.limits.max_parts,
+                                                               settings.limits.max_header_line}};
+  intake::engine engine(
+      *store, rules, engine_settings,
+      [&worker] {
+        if (worker) worker->notify();
+      },
+      &events);
 
   asio::io_context io;
   asio::signal_set signals(io, SIGTERM, SIGINT);
@@ -90,7 +110,9 @@ int run(const config::loaded_config& config, bool once) {
     worker->stop();
   } else {
     smtp::smtp_sender sender(settings.smtp, smtp_password);
-    const auto result = smtp::drain_outbox(*store, sender, store::clock::now());
+    smtp::retry_policy policy;
+    policy.give_up_after = std::chrono::duration_cast<std::chrono::hours>(settings.smtp.give_up_after);
+    const auto result = smtp::drain_outbox(*store, sender, store::clock::now(), policy, &events);
     spdlog::info("outbox: {} sent, {} deferred, {} failed", result.sent, result.deferred,
                  result.failed);
   }

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <iostream>
@@ -41,9 +42,10 @@ std::string shorten(std::string s, std::size_t n) {
 
 }  // namespace
 
-int run_command(const std::filesystem::path& config_file, bool once) {
+int run_command(const std::filesystem::path& config_file, bool once, bool level_from_config) {
   auto config = load_or_report(config_file);
   if (!config) return 2;
+  if (level_from_config) spdlog::set_level(spdlog::level::from_str(config->settings.logging.level));
   return daemon::run(*config, once);
 }
 

@@ -7,7 +7,8 @@
 
 namespace tacmail::daemon::cli {
 
-int run_command(const std::filesystem::path& config_file, bool once);
+/// level_from_config: apply logging.level (no --log-level on the command line).
+int run_command(const std::filesystem::path& config_file, bool once, bool level_from_config);
 int check_config_command(const std::filesystem::path& config_file);
 int parse_command(const std::filesystem::path& message_file,
                   const std::optional<std::filesystem::path>& config_file);

@@ -13,8 +13,9 @@ int main(int argc, char** argv) {
   CLI::App app{"tacmaild: turns mail sent to a TAC support address into support cases"};
   app.require_subcommand(1);
   std::string config_file;
-  std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off");
+  std::string log_level;
+  app.add_option("--log-level", log_level,
+                 "trace, debug, info, warn, error, critical, off (default: logging.level, info)");
 
   auto* run = app.add_subcommand("run", "run the daemon in the foreground");
   bool once = false;
@@ -44,9 +45,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    tacmail::daemon::setup_logging(log_level);
+    tacmail::daemon::setup_logging(log_level.empty() ? "info" : log_level);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (run->parsed()) return cli::run_command(config_file, once);
+    if (run->parsed()) return cli::run_command(config_file, once, log_level.empty());
     if (check->parsed()) return cli::check_config_command(config_file);
     if (parse->parsed())
       return cli::parse_command(message_file, config_file.empty()

@@ -73,12 +73,13 @@ const char* to_string(outcome::kind k) {
 }
 
 engine::engine(store::case_store& store, routing::routing_rules rules, engine_settings settings,
-               std::function<void()> on_reply_queued)
+               std::function<void()> on_reply_queued, ops::event_sink* events)
     : store_(store),
       rules_(std::move(rules)),
       settings_(std::move(settings)),
       own_address_(lower(smtp::address_of(settings_.from_header).value_or(""))),
-      on_reply_queued_(std::move(on_reply_queued)) {}
+      on_reply_queued_(std::move(on_reply_queued)),
+      events_(events) {}
 
 outcome engine::process(const store::message_origin& origin, std::string_view raw,
                         clock::time_point now) {
@@ -250,6 +251,32 @@ void engine::log(const store::message_origin& origin, const parser::parsed_messa
                  o.case_number.empty() ? "" : " case " + o.case_number,
                  o.reason.empty() ? "" : " (" + o.reason + ")");
   }
+  if (!events_) return;
+  ops::case_event e;
+  switch (o.what) {
+    case outcome::kind::opened: e.event = "case_opened"; break;
+    case outcome::kind::attached: e.event = "follow_up_attached"; break;
+    default: e.event = to_string(o.what); break;
+  }
+  e.case_number = o.case_number;
+  e.severity = m.severity;
+  e.product = m.product.value_or("");
+  e.company = m.company.value_or("");
+  e.contract = m.contract.value_or("");
+  e.sender = m.from_address.value_or("");
+  e.mailbox = origin.mailbox;
+  e.uid = origin.uid;
+  e.message_id = m.message_id.value_or("");
+  e.missing = m.missing;
+  if (d) {
+    e.queue = d->queue;
+    e.status = d->status;
+    e.flags = d->flags;
+    e.reasons = d->reasons;
+  } else if (!o.reason.empty()) {
+    e.reasons.push_back(o.reason);
+  }
+  events_->record(e);
 }
 
 }  // namespace tacmail::daemon::intake

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "ops/events.hpp"
 #include "store/case_store.hpp"
 #include "tacmail/parser/parser.hpp"
 #include "tacmail/routing/decision.hpp"
@@ -41,7 +42,10 @@ struct engine_settings {
 class engine {
  public:
   engine(store::case_store& store, routing::routing_rules rules, engine_settings settings,
-         std::function<void()> on_reply_queued = {});
+         std::function<void()> on_reply_queued = {}, ops::event_sink* events = nullptr);
+
+  /// New catalogs and policy (SIGHUP); takes effect from the next mail.
+  void replace_rules(routing::routing_rules rules) { rules_ = std::move(rules); }
 
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 
@@ -57,6 +61,7 @@ class engine {
                  const store::message_origin& origin, const std::string& role,
                  const std::string& note, outcome::kind what, clock::time_point now);
   outcome store_failure(std::error_code ec, const std::string& doing);
+  /// One human log line and one case event per outcome.
   void log(const store::message_origin& origin, const parser::parsed_message& m,
            const outcome& o, const routing::decision* d) const;
 
@@ -65,6 +70,7 @@ class engine {
   engine_settings settings_;
   std::string own_address_;
   std::function<void()> on_reply_queued_;
+  ops::event_sink* events_;
 };
 
 }  // namespace tacmail::daemon::intake

@@ -24,8 +24,20 @@ std::chrono::seconds backoff(int attempts, const retry_policy& policy) {
 }  // namespace
 
 drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
-                          store::clock::time_point now, const retry_policy& policy) {
+                          store::clock::time_point now, const retry_policy& policy,
+                          ops::event_sink* events) {
   drain_result result;
+  auto report = [events](const char* event, const store::outbox_entry& reply,
+                         const std::string& detail) {
+    if (!events) return;
+    ops::case_event e;
+    e.event = event;
+    e.case_number = reply.case_number;
+    e.sender = reply.recipient;
+    e.message_id = reply.message_id;
+    if (!detail.empty()) e.reasons.push_back(detail);
+    events->record(e);
+  };
   std::error_code ec;
   for (;;) {
     auto due = store.due_replies(now, 50, ec);
@@ -40,6 +52,7 @@ drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
       if (r.what == send_result::kind::sent) {
         store.mark_reply_sent(reply.id, now, ec);
         ++result.sent;
+        report("reply_sent", reply, "");
         spdlog::info("reply sent: case {} to {} <{}>", reply.case_number, reply.recipient,
                      reply.message_id);
       } else {
@@ -51,10 +64,12 @@ drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
         store.mark_reply_failed(reply.id, r.detail, retry_at, ec);
         if (give_up) {
           ++result.failed;
+          report("reply_failed", reply, r.detail);
           spdlog::error("reply failed permanently: case {} to {}: {}", reply.case_number,
                         reply.recipient, r.detail);
         } else {
           ++result.deferred;
+          report("reply_deferred", reply, r.detail);
           spdlog::warn("reply deferred: case {} to {}: {}; retry at {}", reply.case_number,
                        reply.recipient, r.detail, routing::to_rfc3339(*retry_at));
           return result;  // the server is likely down: the rest waits for the next drain

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 
+#include "ops/events.hpp"
 #include "smtp/smtp_sender.hpp"
 #include "store/case_store.hpp"
 
@@ -26,6 +27,7 @@ struct drain_result {
 /// Sends what is due now. Temporary failures stop the drain (the server is likely down) after
 /// rescheduling the reply in hand.
 drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
-                          store::clock::time_point now, const retry_policy& policy = {});
+                          store::clock::time_point now, const retry_policy& policy = {},
+                          ops::event_sink* events = nullptr);
 
 }  // namespace tacmail::daemon::smtp

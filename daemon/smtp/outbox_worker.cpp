@@ -10,8 +10,11 @@
 namespace tacmail::daemon::smtp {
 
 outbox_worker::outbox_worker(std::filesystem::path database, config::smtp_settings settings,
-                             std::optional<std::string> password)
-    : database_(std::move(database)), settings_(std::move(settings)), password_(std::move(password)) {}
+                             std::optional<std::string> password, ops::event_sink* events)
+    : database_(std::move(database)),
+      settings_(std::move(settings)),
+      password_(std::move(password)),
+      events_(events) {}
 
 outbox_worker::~outbox_worker() { stop(); }
 
@@ -34,6 +37,12 @@ void outbox_worker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+retry_policy outbox_worker::policy() const {
+  retry_policy p;
+  p.give_up_after = std::chrono::duration_cast<std::chrono::hours>(settings_.give_up_after);
+  return p;
+}
+
 void outbox_worker::run() {
   std::error_code ec;
   std::string detail;
@@ -44,7 +53,7 @@ void outbox_worker::run() {
   }
   smtp_sender sender(settings_, password_);
   for (bool last = false;;) {
-    drain_outbox(*store, sender, store::clock::now());
+    drain_outbox(*store, sender, store::clock::now(), policy(), events_);
     if (last) return;
     std::unique_lock lock(mutex_);
     // Retries come due on their own schedule; half a minute is their granularity.

@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "ops/events.hpp"
+#include "smtp/outbox.hpp"
 #include "tacmail/config/settings.hpp"
 
 namespace tacmail::daemon::smtp {
@@ -16,7 +18,7 @@ namespace tacmail::daemon::smtp {
 class outbox_worker {
  public:
   outbox_worker(std::filesystem::path database, config::smtp_settings settings,
-                std::optional<std::string> password);
+                std::optional<std::string> password, ops::event_sink* events = nullptr);
   ~outbox_worker();
 
   void start();
@@ -27,10 +29,12 @@ class outbox_worker {
 
  private:
   void run();
+  retry_policy policy() const;
 
   std::filesystem::path database_;
   config::smtp_settings settings_;
   std::optional<std::string> password_;
+  ops::event_sink* events_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;
