@@ -1,5 +1,6 @@
-// The daemon's top level. One io_context runs every mailbox's coroutine; the outbox has its
-// own thread (daemon mode) or is drained once at the end (--once).
+// The daemon's top level. One io_context runs every mailbox's coroutine, the signal handlers
+// and the status tick; the outbox has its own thread (daemon mode) or is drained once at the
+// end (--once).
 #include "runner.hpp"
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -8,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
 #include <list>
@@ -15,16 +17,50 @@
 #include "imap/mailbox_client.hpp"
 #include "intake/engine.hpp"
 #include "ops/case_log.hpp"
+#include "ops/health.hpp"
+#include "ops/systemd_notify.hpp"
 #include "smtp/outbox.hpp"
 #include "smtp/outbox_worker.hpp"
 #include "store/sqlite_store.hpp"
 #include "tacmail/config/secret.hpp"
+#include "tacmail/routing/time_format.hpp"
 
 namespace tacmail::daemon {
 
 namespace asio = boost::asio;
 
-int run(const config::loaded_config& config, bool once) {
+namespace {
+
+routing::routing_rules rules_of(const config::loaded_config& c) {
+  return {c.products, c.contracts, c.settings.routing};
+}
+
+// Persists what `tacmaild status` shows and builds the one-line systemd STATUS=.
+std::string report_status(store::case_store& store, const ops::health_registry& health) {
+  const auto now = routing::clock::now();
+  std::vector<store::mailbox_status> rows;
+  std::size_t connected = 0;
+  std::string last_error;
+  for (const auto& h : health.snapshot()) {
+    rows.push_back({h.name, h.connected,
+                    h.last_fetch ? routing::to_rfc3339(*h.last_fetch) : std::string(),
+                    h.last_error, h.backlog, routing::to_rfc3339(now)});
+    connected += h.connected ? 1 : 0;
+    if (!h.last_error.empty()) last_error = h.name + ": " + h.last_error;
+  }
+  std::error_code ec;
+  store.save_status(rows, ec);
+  const auto today = std::chrono::floor<std::chrono::days>(now);
+  const std::size_t cases = store.cases_since(today, ec);
+  const std::size_t pending = store.pending_replies(ec);
+  return fmt::format("mailboxes {}/{} connected; {} cases today; outbox {} pending{}", connected,
+                     rows.size(), cases, pending,
+                     last_error.empty() ? "" : "; last error: " + last_error);
+}
+
+}  // namespace
+
+int run(const std::filesystem::path& config_file, const config::loaded_config& config, bool once) {
   const auto& settings = config.settings;
   std::error_code ec;
   std::string detail;
@@ -62,27 +98,34 @@ int run(const config::loaded_config& config, bool once) {
     worker->start();
   }
 
-  routing::routing_rules rules{config.products, config.contracts, settings.routing};
   intake::engine_settings engine_settings{settings.smtp.from, settings.smtp.envelope_from,
                                           parser::parse_limits{settings.limits.max_message_size,
                                                                settings.limits.max_mime_depth,
                                                                settings.limits.max_parts,
                                                                settings.limits.max_header_line}};
   intake::engine engine(
-      *store, rules, engine_settings,
+      *store, rules_of(config), engine_settings,
       [&worker] {
         if (worker) worker->notify();
       },
       &events);
 
+  std::vector<std::string> names;
+  for (const auto& m : settings.mailboxes) names.push_back(m.name);
+  ops::health_registry health(names);
+
   asio::io_context io;
-  asio::signal_set signals(io, SIGTERM, SIGINT);
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  asio::signal_set reload_signal(io, SIGHUP);
+  asio::steady_timer tick(io);
   std::list<imap::stopper> stoppers;
   std::size_t running = settings.mailboxes.size();
   bool all_ok = true;
   for (const auto& mailbox : settings.mailboxes) {
     auto& stop = stoppers.emplace_back();
-    asio::co_spawn(io, imap::async_run_mailbox(mailbox, engine, stop, once),
+    asio::co_spawn(io,
+                   imap::async_run_mailbox(mailbox, engine, stop, once, health,
+                                           settings.limits.max_message_size),
                    [&, name = mailbox.name](std::exception_ptr e, bool ok) {
                      if (e) {
                        try {
@@ -93,15 +136,72 @@ int run(const config::loaded_config& config, bool once) {
                        ok = false;
                      }
                      all_ok = all_ok && ok;
-                     // The signal wait is the last job: cancel it so io.run() returns.
-                     if (--running == 0) signals.cancel();
+                     // Signals and the tick are the last jobs: cancel them so io.run() returns.
+                     if (--running == 0) {
+                       stop_signals.cancel();
+                       reload_signal.cancel();
+                       tick.cancel();
+                     }
                    });
   }
-  signals.async_wait([&](const boost::system::error_code& error, int signal) {
+
+  stop_signals.async_wait([&](const boost::system::error_code& error, int signal) {
     if (error) return;
     spdlog::info("signal {}: finishing the message in hand, then stopping", signal);
+    ops::notify_stopping();
     for (auto& stop : stoppers) stop.request();
   });
+
+  // SIGHUP: catalogs and routing policy are swapped in whole, or not at all.
+  std::function<void()> await_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& error, int) {
+      if (error) return;
+      ops::notify_reloading();
+      auto reloaded = config::load_config(config_file);
+      if (!reloaded.value) {
+        for (const auto& e : reloaded.errors)
+          spdlog::error("reload rejected, the running config stays: {}", e.to_string());
+      } else {
+        const auto& next = reloaded.value->settings;
+        engine.replace_rules(rules_of(*reloaded.value));
+        spdlog::set_level(spdlog::level::from_str(next.logging.level));
+        std::vector<std::string> need_restart;
+        if (next.mailboxes != settings.mailboxes) need_restart.push_back("mailboxes");
+        if (next.smtp != settings.smtp) need_restart.push_back("smtp");
+        if (next.storage != settings.storage) need_restart.push_back("storage");
+        if (next.limits != settings.limits) need_restart.push_back("limits");
+        spdlog::info("reload: {} products, {} contracts and the routing policy in force",
+                     reloaded.value->products.products.size(),
+                     reloaded.value->contracts.contracts.size());
+        for (const auto& section : need_restart)
+          spdlog::warn("reload: changes to {} take effect after a restart", section);
+      }
+      ops::notify_ready();
+      await_reload();
+    });
+  };
+  await_reload();
+
+  // The status tick runs on the event loop, so a hung loop stops the watchdog pings.
+  const auto watchdog = ops::watchdog_period();
+  const auto period = std::min<std::chrono::steady_clock::duration>(
+      std::chrono::seconds(5), watchdog ? *watchdog / 2 : std::chrono::seconds(5));
+  bool ready = false;
+  std::function<void()> await_tick = [&] {
+    tick.expires_after(ready ? period : std::chrono::milliseconds(200));
+    tick.async_wait([&](const boost::system::error_code& error) {
+      if (error) return;
+      if (!ready && health.all_attempted()) {
+        ready = true;
+        ops::notify_ready();
+      }
+      ops::notify_watchdog();
+      ops::notify_status(report_status(*store, health));
+      await_tick();
+    });
+  };
+  await_tick();
+
   spdlog::info("tacmaild started: {} mailbox(es){}", settings.mailboxes.size(),
                once ? ", --once" : "");
   io.run();
@@ -110,12 +210,12 @@ int run(const config::loaded_config& config, bool once) {
     worker->stop();
   } else {
     smtp::smtp_sender sender(settings.smtp, smtp_password);
-    smtp::retry_policy policy;
-    policy.give_up_after = std::chrono::duration_cast<std::chrono::hours>(settings.smtp.give_up_after);
-    const auto result = smtp::drain_outbox(*store, sender, store::clock::now(), policy, &events);
+    const auto result = smtp::drain_outbox(*store, sender, store::clock::now(),
+                                           smtp::retry_policy_of(settings.smtp), &events);
     spdlog::info("outbox: {} sent, {} deferred, {} failed", result.sent, result.deferred,
                  result.failed);
   }
+  report_status(*store, health);
   spdlog::info("tacmaild stopped");
   return all_ok ? 0 : 1;
 }

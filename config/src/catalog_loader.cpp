@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <map>
 #include <set>
 
@@ -15,13 +14,6 @@ namespace tacmail::config {
 namespace detail {
 
 namespace {
-
-std::string fold_case(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 template <typename T>
 load_result<T> finish(error_sink& errors, T value) {
@@ -34,20 +26,6 @@ load_result<T> finish(error_sink& errors, T value) {
 bool all_digits(const std::string& text) {
   return !text.empty() && std::all_of(text.begin(), text.end(),
                                       [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-// A real calendar date written YYYY-MM-DD.
-bool valid_date(const std::string& text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (std::isdigit(static_cast<unsigned char>(text[i])) == 0) return false;
-  }
-  const int year = std::stoi(text.substr(0, 4));
-  const unsigned month = static_cast<unsigned>(std::stoi(text.substr(5, 2)));
-  const unsigned day = static_cast<unsigned>(std::stoi(text.substr(8, 2)));
-  return std::chrono::year_month_day{std::chrono::year{year}, std::chrono::month{month},
-                                     std::chrono::day{day}}
-      .ok();
 }
 
 // A contract number: digits as written, quoted or not.

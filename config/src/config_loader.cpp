@@ -27,6 +27,12 @@ load_result<loaded_config> load_config(const std::filesystem::path& file) {
 
   for (const auto& named : located.files) {
     std::string why;
+    if (named.what == detail::named_file::kind::folder) {
+      if (!detail::readable_folder(named.path, &why)) {
+        result.errors.push_back(config_error{located.file, named.line, named.key_path, why});
+      }
+      continue;
+    }
     // Secrets are read the way the daemon will read them; the content is dropped at once.
     if (!detail::read_file(named.path, &why)) {
       result.errors.push_back(config_error{located.file, named.line, named.key_path, why});

@@ -1,6 +1,7 @@
 // Reads whole files with POSIX calls so a failure carries errno's text (ifstream loses it).
 #include "read_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -36,6 +37,16 @@ std::optional<std::string> read_file(const std::filesystem::path& file, std::str
   }
   ::close(fd);
   return content;
+}
+
+bool readable_folder(const std::filesystem::path& folder, std::string* why) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) {
+    fail(folder, errno, why);
+    return false;
+  }
+  ::closedir(dir);
+  return true;
 }
 
 }  // namespace tacmail::config::detail

@@ -1,24 +1,30 @@
-// The settings file (CONTRACT.md "Config (YAML)") -> settings: required keys, defaults, types,
-// and the cross-key rules (unique mailbox names, smtps:// means implicit TLS).
+// The settings file (CONTRACT.md "Config (YAML)") -> settings: the top level, mailboxes, smtp
+// and storage, with their cross-key rules (unique mailbox names, smtps:// means implicit TLS,
+// xoauth2 needs a token file). routing, limits, logging and metrics: settings_sections.hpp.
 #include "settings_loader.hpp"
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <set>
 
+#include "settings_sections.hpp"
 #include "yaml_reader.hpp"
 
 namespace tacmail::config {
 
 namespace detail {
 
+std::optional<std::filesystem::path> read_named_path(settings_context& ctx, const field& where,
+                                                     named_file::kind what) {
+  auto path = read_path(ctx.errors, where, ctx.base);
+  if (path) ctx.files.push_back(named_file{what, where.path, where.line, *path});
+  return path;
+}
+
 namespace {
 
-struct context {
-  error_sink& errors;
-  std::filesystem::path base;
-  std::vector<named_file>& files;
-};
+using context = settings_context;
 
 // A relative password file names a systemd credential when $CREDENTIALS_DIRECTORY holds it
 // (read_secret's order), else a file beside the config.
@@ -40,19 +46,12 @@ std::optional<std::filesystem::path> read_secret_path(context& ctx, const field&
   return path;
 }
 
-std::optional<std::filesystem::path> read_named_path(context& ctx, const field& where,
-                                                     named_file::kind what) {
-  auto path = read_path(ctx.errors, where, ctx.base);
-  if (path) ctx.files.push_back(named_file{what, where.path, where.line, *path});
-  return path;
-}
+// RFC 2177: a server may end an IDLE after 30 minutes; renewing before 29 keeps a margin.
+constexpr std::chrono::minutes idle_renewal_limit{29};
 
-// Sets target from the key when present and valid; leaves the default otherwise.
-template <typename T, typename Reader>
-void read_into(map_reader& map, std::string_view key, T& target, Reader reader) {
-  if (auto f = map.optional(key)) {
-    if (auto value = reader(*f)) target = std::move(*value);
-  }
+// An addr-spec as MAIL FROM takes it: no display name, no angle brackets, no spaces.
+bool bare_address(const std::string& text) {
+  return text.find('@') != std::string::npos && text.find_first_of("<> \t\"") == std::string::npos;
 }
 
 void read_imap(context& ctx, const field& where, imap_settings& imap) {
@@ -69,8 +68,28 @@ void read_imap(context& ctx, const field& where, imap_settings& imap) {
     imap.ca_file = read_named_path(ctx, *f, named_file::kind::readable);
   }
   if (auto f = map.required("username")) imap.username = text(*f).value_or("");
-  if (auto f = map.required("password_file")) {
-    imap.password_file = read_secret_path(ctx, *f).value_or(std::filesystem::path());
+  const auto auth = map.optional("auth");
+  bool auth_known = true;
+  if (auth) {
+    constexpr imap_auth methods[] = {imap_auth::automatic, imap_auth::login, imap_auth::plain,
+                                     imap_auth::xoauth2};
+    const auto index = read_choice(errors, *auth, {"auto", "login", "plain", "xoauth2"});
+    if (index) imap.auth = methods[*index];
+    auth_known = index.has_value();
+  }
+  const bool xoauth2 = imap.auth == imap_auth::xoauth2;
+  // With a bad auth value nobody knows whether a password is needed: one error is enough.
+  const auto password =
+      xoauth2 || !auth_known ? map.optional("password_file") : map.required("password_file");
+  if (password) {
+    imap.password_file = read_secret_path(ctx, *password).value_or(std::filesystem::path());
+  }
+  if (auto f = map.optional("oauth2_token_file")) {
+    imap.oauth2_token_file = read_secret_path(ctx, *f);
+    if (auth_known && !xoauth2) errors.add(f->line, f->path, "only used with auth: xoauth2");
+  } else if (xoauth2) {
+    errors.add(auth->line, child_path(where.path, "oauth2_token_file"),
+               "required with auth: xoauth2");
   }
   read_into(map, "folder", imap.folder, text);
   std::optional<field> processed = map.optional("processed_folder");
@@ -78,15 +97,24 @@ void read_imap(context& ctx, const field& where, imap_settings& imap) {
   std::optional<field> quarantine = map.optional("quarantine_folder");
   if (quarantine) imap.quarantine_folder = text(*quarantine).value_or(imap.quarantine_folder);
   read_into(map, "idle", imap.idle, [&](const field& f) { return read_bool(errors, f); });
-  if (auto f = map.optional("poll_interval")) {
-    if (auto value = read_duration(errors, *f)) {
-      if (value->count() <= 0) {
-        errors.add(f->line, f->path, "must be greater than zero");
+  const auto positive = [&](const field& f) { return read_positive_duration(errors, f); };
+  read_into(map, "poll_interval", imap.poll_interval, positive);
+  if (auto f = map.optional("idle_renewal")) {
+    if (auto value = positive(*f)) {
+      if (*value >= idle_renewal_limit) {
+        errors.add(f->line, f->path,
+                   "must be less than 29m (servers may end an IDLE after 30 minutes), got " +
+                       f->value.Scalar());
       } else {
-        imap.poll_interval = *value;
+        imap.idle_renewal = *value;
       }
     }
   }
+  read_into(map, "command_timeout", imap.command_timeout, positive);
+  read_into(map, "connect_timeout", imap.connect_timeout, positive);
+  read_into(map, "reconnect_max", imap.reconnect_max, positive);
+  read_into(map, "fetch_batch", imap.fetch_batch,
+            [&](const field& f) { return read_int(errors, f, 1, 1000); });
   map.finish();
 
   // Moving a message to the folder it came from would have it processed again, forever.
@@ -187,6 +215,27 @@ void read_smtp(context& ctx, const field& where, smtp_settings& smtp) {
       smtp.from = *from;
     }
   }
+  if (auto f = map.optional("envelope_from")) {
+    if (auto address = text(*f)) {
+      if (bare_address(*address)) {
+        smtp.envelope_from = *address;
+      } else {
+        errors.add(f->line, f->path,
+                   "expected a bare address such as bounces@example.com, got '" + *address + "'");
+      }
+    }
+  }
+  read_into(map, "max_replies_per_hour", smtp.max_replies_per_hour, [&](const field& f) {
+    return read_int(errors, f, 0, std::numeric_limits<int>::max());
+  });
+  read_into(map, "give_up_after", smtp.give_up_after,
+            [&](const field& f) { return read_positive_duration(errors, f); });
+  if (auto f = map.optional("templates_dir")) {
+    smtp.templates_dir = read_named_path(ctx, *f, named_file::kind::folder);
+  }
+  if (auto f = map.optional("authserv_id")) smtp.authserv_id = text(*f);
+  read_into(map, "reply_on_follow_up", smtp.reply_on_follow_up,
+            [&](const field& f) { return read_bool(errors, f); });
   map.finish();
 }
 
@@ -198,24 +247,13 @@ void read_storage(context& ctx, const field& where, storage_settings& storage) {
   map.finish();
 }
 
-void read_routing(context& ctx, const field& where, routing_settings& routing) {
-  map_reader map(ctx.errors, where);
-  if (auto f = map.optional("products_file")) {
-    routing.products_file = read_named_path(ctx, *f, named_file::kind::products);
-  }
-  if (auto f = map.optional("contracts_file")) {
-    routing.contracts_file = read_named_path(ctx, *f, named_file::kind::contracts);
-  }
-  map.finish();
-}
-
 }  // namespace
 
 located_settings load_settings_located(const std::filesystem::path& file) {
   located_settings out;
   out.file = file.string();
   error_sink errors(out.file);
-  context ctx{errors, base_folder(file), out.files};
+  settings_context ctx{errors, base_folder(file), out.files};
 
   settings loaded;
   if (auto root = parse_yaml_file(file, errors)) {
@@ -225,6 +263,9 @@ located_settings load_settings_located(const std::filesystem::path& file) {
       if (auto f = map.required("smtp")) read_smtp(ctx, *f, loaded.smtp);
       if (auto f = map.required("storage")) read_storage(ctx, *f, loaded.storage);
       if (auto f = map.optional("routing")) read_routing(ctx, *f, loaded.routing);
+      if (auto f = map.optional("limits")) read_limits(ctx, *f, loaded.limits);
+      if (auto f = map.optional("logging")) read_logging(ctx, *f, loaded.logging);
+      if (auto f = map.optional("metrics")) read_metrics(ctx, *f, loaded.metrics);
       map.finish();
     }
   }

@@ -12,7 +12,7 @@ namespace tacmail::config::detail {
 
 /// A file path the settings name, and where.
 struct named_file {
-  enum class kind { secret, readable, products, contracts };
+  enum class kind { secret, readable, folder, products, contracts };
   kind what = kind::readable;
   std::string key_path;  ///< "mailboxes[0].imap.password_file"
   int line = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 
 #include "read_file.hpp"
 
@@ -26,13 +27,8 @@ std::string describe(const YAML::Node& node) {
   return "'" + node.Scalar() + "'";
 }
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string join(const std::vector<std::string>& items) {
+template <typename Items>
+std::string join(const Items& items) {
   std::string out;
   for (const auto& item : items) {
     if (!out.empty()) out += ", ";
@@ -42,6 +38,29 @@ std::string join(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+std::string fold_case(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool valid_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (std::isdigit(static_cast<unsigned char>(text[i])) == 0) return false;
+  }
+  const auto number = [&](std::size_t at, std::size_t size) {
+    int value = 0;
+    std::from_chars(text.data() + at, text.data() + at + size, value);
+    return value;
+  };
+  return std::chrono::year_month_day{std::chrono::year{number(0, 4)},
+                                     std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                     std::chrono::day{static_cast<unsigned>(number(8, 2))}}
+      .ok();
+}
 
 void error_sink::add(int line, std::string key_path, std::string message) {
   errors_.push_back(config_error{file_, line, std::move(key_path), std::move(message)});
@@ -176,6 +195,11 @@ std::optional<int> read_int(error_sink& errors, const field& where, int min, int
     return std::nullopt;
   }
   if (ec == std::errc::result_out_of_range || value < min || value > max) {
+    if (max == std::numeric_limits<int>::max()) {
+      errors.add(where.line, where.path,
+                 "must be at least " + std::to_string(min) + ", got " + text);
+      return std::nullopt;
+    }
     errors.add(
         where.line, where.path,
         "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
@@ -187,7 +211,7 @@ std::optional<int> read_int(error_sink& errors, const field& where, int min, int
 std::optional<bool> read_bool(error_sink& errors, const field& where) {
   if (where.value.IsScalar()) {
     // The YAML 1.1 spellings yaml-cpp itself accepts.
-    const std::string text = lowercase(where.value.Scalar());
+    const std::string text = fold_case(where.value.Scalar());
     if (text == "true" || text == "yes" || text == "on") return true;
     if (text == "false" || text == "no" || text == "off") return false;
   }
@@ -204,16 +228,51 @@ std::optional<std::chrono::milliseconds> read_duration(error_sink& errors, const
   return std::nullopt;
 }
 
-std::optional<tls_mode> read_tls(error_sink& errors, const field& where) {
+std::optional<std::chrono::milliseconds> read_positive_duration(error_sink& errors,
+                                                                const field& where) {
+  auto value = read_duration(errors, where);
+  if (value && value->count() <= 0) {
+    errors.add(where.line, where.path, "must be greater than zero");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::size_t> read_size(error_sink& errors, const field& where) {
+  std::optional<std::size_t> value;
+  if (where.value.IsScalar()) value = parse_size(where.value.Scalar());
+  if (!value) {
+    errors.add(where.line, where.path,
+               "expected a size such as 65536, 64k, 50M or 1G, got " + describe(where.value));
+    return std::nullopt;
+  }
+  if (*value == 0) {
+    errors.add(where.line, where.path, "must be greater than zero");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::size_t> read_choice(error_sink& errors, const field& where,
+                                       std::initializer_list<std::string_view> choices) {
   if (where.value.IsScalar()) {
     const std::string& text = where.value.Scalar();
-    if (text == "implicit") return tls_mode::implicit;
-    if (text == "starttls") return tls_mode::starttls;
-    if (text == "none") return tls_mode::none;
+    std::size_t index = 0;
+    for (const auto choice : choices) {
+      if (text == choice) return index;
+      ++index;
+    }
   }
   errors.add(where.line, where.path,
-             "expected one of implicit, starttls, none, got " + describe(where.value));
+             "expected one of " + join(choices) + ", got " + describe(where.value));
   return std::nullopt;
+}
+
+std::optional<tls_mode> read_tls(error_sink& errors, const field& where) {
+  constexpr tls_mode modes[] = {tls_mode::implicit, tls_mode::starttls, tls_mode::none};
+  const auto index = read_choice(errors, where, {"implicit", "starttls", "none"});
+  if (!index) return std::nullopt;
+  return modes[*index];
 }
 
 std::optional<std::vector<std::string>> read_string_list(error_sink& errors, const field& where) {

@@ -5,7 +5,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,14 +76,29 @@ std::optional<std::vector<field>> read_list(error_sink& errors, const field& whe
 
 /// A non-empty scalar, taken as written (an unquoted 0123 stays "0123").
 std::optional<std::string> read_string(error_sink& errors, const field& where);
+/// An integer in min..max; max = INT_MAX reads as "at least min".
 std::optional<int> read_int(error_sink& errors, const field& where, int min, int max);
 std::optional<bool> read_bool(error_sink& errors, const field& where);
 std::optional<std::chrono::milliseconds> read_duration(error_sink& errors, const field& where);
+/// A duration greater than zero.
+std::optional<std::chrono::milliseconds> read_positive_duration(error_sink& errors,
+                                                                const field& where);
+/// A byte count greater than zero, written with an optional k, M or G suffix (parse_size).
+std::optional<std::size_t> read_size(error_sink& errors, const field& where);
+/// One of the words in choices, spelt exactly; its index there.
+std::optional<std::size_t> read_choice(error_sink& errors, const field& where,
+                                       std::initializer_list<std::string_view> choices);
 std::optional<tls_mode> read_tls(error_sink& errors, const field& where);
 std::optional<std::vector<std::string>> read_string_list(error_sink& errors, const field& where);
 /// A path, made absolute against base when relative.
 std::optional<std::filesystem::path> read_path(error_sink& errors, const field& where,
                                                const std::filesystem::path& base);
+
+/// A real calendar date written YYYY-MM-DD.
+bool valid_date(std::string_view text);
+
+/// ASCII lower case, for names compared without regard to case.
+std::string fold_case(std::string_view text);
 
 /// The folder relative paths in file are resolved against (absolute, normalised).
 std::filesystem::path base_folder(const std::filesystem::path& file);

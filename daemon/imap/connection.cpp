@@ -69,7 +69,8 @@ connection_result failure(std::error_code code, std::string detail) {
 }  // namespace
 
 asio::awaitable<connection_result> async_run_connection(const connect_settings& where, session& s,
-                                                        deliver_fn deliver, stopper& stop) {
+                                                        deliver_fn deliver, stopper& stop,
+                                                        event_fn on_event) {
   auto ex = co_await asio::this_coro::executor;
   error_code ec;
 
@@ -123,6 +124,8 @@ asio::awaitable<connection_result> async_run_connection(const connect_settings& 
   action a = s.on_connected(tls_active);
   for (;;) {
     for (const auto& notice : s.take_notices()) spdlog::warn("imap {}: {}", where.host, notice);
+    for (const auto& event : s.take_events())
+      if (on_event) on_event(event);
     switch (a.what) {
       case action::kind::write: {
         timer.arm(std::chrono::seconds(60));

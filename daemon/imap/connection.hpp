@@ -47,10 +47,12 @@ struct connection_result {
 };
 
 using deliver_fn = std::function<disposition(const fetched_message&)>;
+using event_fn = std::function<void(const session_event&)>;
 
 /// Runs `s` over a new connection until it logs out, fails or is stopped.
 boost::asio::awaitable<connection_result> async_run_connection(const connect_settings& where,
                                                                session& s, deliver_fn deliver,
-                                                               stopper& stop);
+                                                               stopper& stop,
+                                                               event_fn on_event = {});
 
 }  // namespace tacmail::daemon::imap

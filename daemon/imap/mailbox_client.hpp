@@ -9,20 +9,16 @@
 
 #include "imap/connection.hpp"
 #include "intake/engine.hpp"
+#include "ops/health.hpp"
 #include "tacmail/config/settings.hpp"
 
 namespace tacmail::daemon::imap {
-
-struct reconnect_policy {
-  std::chrono::milliseconds first_delay{std::chrono::seconds(1)};
-  std::chrono::milliseconds max_delay{std::chrono::minutes(5)};
-  int once_attempts = 3;  ///< `run --once` gives up on a mailbox after this many failures
-};
 
 /// Runs until stopped (or, with `once`, until one full pass). Returns false when a --once run
 /// could not complete its pass.
 boost::asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
                                                intake::engine& engine, stopper& stop, bool once,
-                                               reconnect_policy policy = {});
+                                               ops::health_registry& health,
+                                               std::size_t max_message_size);
 
 }  // namespace tacmail::daemon::imap

@@ -112,6 +112,8 @@ action session::interrupt() {
 
 std::vector<std::string> session::take_notices() { return std::exchange(notices_, {}); }
 
+std::vector<session_event> session::take_events() { return std::exchange(events_, {}); }
+
 action session::send(state next, const std::string& command_text) {
   pending_tag_ = "T" + std::to_string(++tag_counter_);
   state_ = next;
@@ -241,12 +243,14 @@ std::optional<action> session::on_tagged(const response& r) {
     case state::select:
       if (!ok) return fail(error::command_failed, "SELECT " + options_.folder + ": " + r.text);
       if (uidvalidity_ == 0) return fail(error::no_uidvalidity, "SELECT gave no UIDVALIDITY");
+      events_.push_back({session_event::kind::selected, uidvalidity_});
       return start_search();
     case state::search:
       if (!ok) return fail(error::command_failed, "UID SEARCH: " + r.text);
       to_fetch_ = std::exchange(search_result_, {});
       std::sort(to_fetch_.begin(), to_fetch_.end());
       fetch_pos_ = 0;
+      events_.push_back({session_event::kind::pass_started, static_cast<std::uint32_t>(to_fetch_.size())});
       return next_batch();
     case state::fetch:
       if (!ok) return fail(error::command_failed, "UID FETCH: " + r.text);
@@ -357,6 +361,7 @@ action session::next_move() {
 }
 
 action session::finish_pass() {
+  events_.push_back({session_event::kind::pass_done, 0});
   if (stopping_ || options_.once) return logout();
   if (new_mail_) return start_search();
   if (options_.use_idle && capabilities_.count("IDLE")) return send(state::idle_start, "IDLE");

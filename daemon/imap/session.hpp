@@ -71,6 +71,17 @@ struct action {
   std::string detail;
 };
 
+/// Milestones the driver passes on to whoever watches the mailbox (health, logs).
+struct session_event {
+  enum class kind {
+    selected,     ///< folder selected; `value` = UIDVALIDITY
+    pass_started, ///< a search found `value` messages to process
+    pass_done,    ///< the folder is drained; idling or waiting for the next poll
+  };
+  kind what;
+  std::uint32_t value = 0;
+};
+
 class session {
  public:
   explicit session(session_options options);
@@ -93,6 +104,7 @@ class session {
 
   /// Lines worth logging that are not failures (skipped empty bodies, missing UIDPLUS, ...).
   std::vector<std::string> take_notices();
+  std::vector<session_event> take_events();
 
   std::uint32_t uidvalidity() const { return uidvalidity_; }
   const std::set<std::string>& capabilities() const { return capabilities_; }
@@ -149,6 +161,7 @@ class session {
   std::uint32_t delivering_uid_ = 0;
   std::size_t delivered_ = 0;
   std::vector<std::string> notices_;
+  std::vector<session_event> events_;
 };
 
 }  // namespace tacmail::daemon::imap

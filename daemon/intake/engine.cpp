@@ -81,6 +81,23 @@ engine::engine(store::case_store& store, routing::routing_rules rules, engine_se
       on_reply_queued_(std::move(on_reply_queued)),
       events_(events) {}
 
+void engine::check_uidvalidity(const std::string& mailbox, std::uint32_t uidvalidity) {
+  std::error_code ec;
+  const auto cursor = store_.find_cursor(mailbox, ec);
+  if (ec || !cursor || cursor->uidvalidity == uidvalidity) return;
+  spdlog::warn("[{}] UIDVALIDITY changed from {} to {} (folder recreated or restored): "
+               "re-scanning, known mail is recognised by Message-ID",
+               mailbox, cursor->uidvalidity, uidvalidity);
+  if (events_) {
+    ops::case_event e;
+    e.event = "uidvalidity_changed";
+    e.mailbox = mailbox;
+    e.reasons.push_back("UIDVALIDITY " + std::to_string(cursor->uidvalidity) + " -> " +
+                        std::to_string(uidvalidity));
+    events_->record(e);
+  }
+}
+
 outcome engine::process(const store::message_origin& origin, std::string_view raw,
                         clock::time_point now) {
   std::error_code ec;

@@ -49,6 +49,11 @@ class engine {
 
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 
+  /// Called at SELECT: warns when the folder's UIDVALIDITY differs from the stored cursor's
+  /// (folder recreated or restored). Nothing else is needed: mail is recognised again by
+  /// Message-ID, and no UID from before the change is ever used.
+  void check_uidvalidity(const std::string& mailbox, std::uint32_t uidvalidity);
+
  private:
   outcome follow_up(const std::string& case_number, const parser::parsed_message& m,
                     const store::message_origin& origin, clock::time_point now);

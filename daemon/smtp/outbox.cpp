@@ -23,6 +23,12 @@ std::chrono::seconds backoff(int attempts, const retry_policy& policy) {
 
 }  // namespace
 
+retry_policy retry_policy_of(const config::smtp_settings& smtp) {
+  retry_policy policy;
+  policy.give_up_after = std::chrono::duration_cast<std::chrono::hours>(smtp.give_up_after);
+  return policy;
+}
+
 drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
                           store::clock::time_point now, const retry_policy& policy,
                           ops::event_sink* events) {

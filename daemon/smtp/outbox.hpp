@@ -8,6 +8,7 @@
 #include "ops/events.hpp"
 #include "smtp/smtp_sender.hpp"
 #include "store/case_store.hpp"
+#include "tacmail/config/settings.hpp"
 
 namespace tacmail::daemon::smtp {
 
@@ -16,6 +17,9 @@ struct retry_policy {
   std::chrono::seconds max_delay{30 * 60};
   std::chrono::hours give_up_after{5 * 24};  ///< RFC 5321 §4.5.4.1
 };
+
+/// The schedule an operator configured (smtp.give_up_after).
+retry_policy retry_policy_of(const config::smtp_settings& smtp);
 
 struct drain_result {
   std::size_t sent = 0;

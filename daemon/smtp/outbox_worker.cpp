@@ -37,12 +37,6 @@ void outbox_worker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-retry_policy outbox_worker::policy() const {
-  retry_policy p;
-  p.give_up_after = std::chrono::duration_cast<std::chrono::hours>(settings_.give_up_after);
-  return p;
-}
-
 void outbox_worker::run() {
   std::error_code ec;
   std::string detail;
@@ -53,7 +47,7 @@ void outbox_worker::run() {
   }
   smtp_sender sender(settings_, password_);
   for (bool last = false;;) {
-    drain_outbox(*store, sender, store::clock::now(), policy(), events_);
+    drain_outbox(*store, sender, store::clock::now(), retry_policy_of(settings_), events_);
     if (last) return;
     std::unique_lock lock(mutex_);
     // Retries come due on their own schedule; half a minute is their granularity.

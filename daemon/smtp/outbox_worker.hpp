@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "ops/events.hpp"
-#include "smtp/outbox.hpp"
 #include "tacmail/config/settings.hpp"
 
 namespace tacmail::daemon::smtp {
@@ -29,7 +28,6 @@ class outbox_worker {
 
  private:
   void run();
-  retry_policy policy() const;
 
   std::filesystem::path database_;
   config::smtp_settings settings_;

@@ -128,9 +128,38 @@ struct case_note {
   std::vector<std::string> reasons;            ///< appended to the case's reasons
 };
 
+/// A mailbox's state as the running daemon last reported it (for `tacmaild status`).
+struct mailbox_status {
+  std::string mailbox;
+  bool connected = false;
+  std::string last_fetch;  ///< RFC 3339, empty when never
+  std::string last_error;
+  std::size_t backlog = 0;
+  std::string updated;  ///< RFC 3339: when the daemon wrote this
+};
+
+/// A mail moved to the quarantine folder, and why.
+struct quarantine_entry {
+  std::string mailbox;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+  std::optional<std::string> message_id;
+  std::string reason;
+  std::string created;
+};
+
+/// A mailbox's position: the UIDVALIDITY and highest UID committed under it.
+struct mailbox_cursor {
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t last_uid = 0;
+};
+
 class case_store {
  public:
   virtual ~case_store() = default;
+
+  virtual std::optional<mailbox_cursor> find_cursor(const std::string& mailbox,
+                                                       std::error_code& ec) = 0;
 
   virtual origin_state find_origin(const message_origin& origin, std::error_code& ec) = 0;
   virtual std::optional<std::string> case_for_message_id(const std::string& message_id,
@@ -171,6 +200,12 @@ class case_store {
                                  std::error_code& ec) = 0;
 
   virtual std::vector<case_record> list_cases(std::error_code& ec) = 0;
+  virtual std::size_t cases_since(clock::time_point since, std::error_code& ec) = 0;
+  /// Every outbox entry, newest first, without its content.
+  virtual std::vector<outbox_entry> list_outbox(std::error_code& ec) = 0;
+  virtual std::vector<quarantine_entry> list_quarantine(std::error_code& ec) = 0;
+  virtual void save_status(const std::vector<mailbox_status>& status, std::error_code& ec) = 0;
+  virtual std::vector<mailbox_status> load_status(std::error_code& ec) = 0;
   virtual std::optional<case_details> find_case(const std::string& case_number,
                                                 std::error_code& ec) = 0;
 

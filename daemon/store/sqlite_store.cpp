@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS quarantine (
   message_id TEXT, reason TEXT NOT NULL, created TEXT NOT NULL,
   UNIQUE (mailbox, uidvalidity, uid)
 );
+CREATE TABLE IF NOT EXISTS mailbox_status (
+  mailbox TEXT PRIMARY KEY, connected INTEGER NOT NULL, last_fetch TEXT NOT NULL,
+  last_error TEXT NOT NULL, backlog INTEGER NOT NULL, updated TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS mailbox_state (
   mailbox TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL, last_uid INTEGER NOT NULL
 );
@@ -248,6 +252,18 @@ sqlite_store::sqlite_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 sqlite_store::~sqlite_store() = default;
 
 const std::string& sqlite_store::last_error_detail() const { return impl_->last_error; }
+
+std::optional<mailbox_cursor> sqlite_store::find_cursor(const std::string& mailbox,
+                                                           std::error_code& ec) {
+  return impl_->guarded(ec, [&]() -> std::optional<store::mailbox_cursor> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT uidvalidity, last_uid FROM mailbox_state WHERE mailbox = ?");
+    st.bind(1, mailbox);
+    if (!st.executeStep()) return std::nullopt;
+    return store::mailbox_cursor{static_cast<std::uint32_t>(st.getColumn(0).getInt64()),
+                                 static_cast<std::uint32_t>(st.getColumn(1).getInt64())};
+  });
+}
 
 origin_state sqlite_store::find_origin(const message_origin& origin, std::error_code& ec) {
   return impl_->guarded(ec, [&] {
@@ -506,6 +522,88 @@ std::vector<case_record> sqlite_store::list_cases(std::error_code& ec) {
       while (ids.executeStep()) cases.back().message_ids.push_back(ids.getColumn(0).getString());
     }
     return cases;
+  });
+}
+
+std::size_t sqlite_store::cases_since(clock::time_point since, std::error_code& ec) {
+  return impl_->guarded(ec, [&] {
+    SQLite::Statement st(impl_->db, "SELECT count(*) FROM cases WHERE created >= ?");
+    st.bind(1, routing::to_rfc3339(since));
+    st.executeStep();
+    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  });
+}
+
+std::vector<outbox_entry> sqlite_store::list_outbox(std::error_code& ec) {
+  return impl_->guarded(ec, [&] {
+    std::vector<outbox_entry> out;
+    SQLite::Statement st(impl_->db,
+                         "SELECT id, case_number, message_id, recipient, envelope_from, '', "
+                         "status, attempts, created, next_attempt, last_error, sent_at "
+                         "FROM outbox ORDER BY id DESC");
+    while (st.executeStep()) out.push_back(read_outbox(st));
+    return out;
+  });
+}
+
+std::vector<quarantine_entry> sqlite_store::list_quarantine(std::error_code& ec) {
+  return impl_->guarded(ec, [&] {
+    std::vector<quarantine_entry> out;
+    SQLite::Statement st(impl_->db,
+                         "SELECT mailbox, uidvalidity, uid, message_id, reason, created "
+                         "FROM quarantine ORDER BY id DESC");
+    while (st.executeStep()) {
+      quarantine_entry q;
+      q.mailbox = st.getColumn(0).getString();
+      q.uidvalidity = static_cast<std::uint32_t>(st.getColumn(1).getInt64());
+      q.uid = static_cast<std::uint32_t>(st.getColumn(2).getInt64());
+      q.message_id = optional_text(st.getColumn(3));
+      q.reason = st.getColumn(4).getString();
+      q.created = st.getColumn(5).getString();
+      out.push_back(std::move(q));
+    }
+    return out;
+  });
+}
+
+void sqlite_store::save_status(const std::vector<mailbox_status>& status, std::error_code& ec) {
+  impl_->guarded(ec, [&] {
+    SQLite::Transaction t(impl_->db);
+    SQLite::Statement st(impl_->db,
+                         "INSERT OR REPLACE INTO mailbox_status (mailbox, connected, last_fetch, "
+                         "last_error, backlog, updated) VALUES (?, ?, ?, ?, ?, ?)");
+    for (const auto& s : status) {
+      st.reset();
+      st.bind(1, s.mailbox);
+      st.bind(2, s.connected ? 1 : 0);
+      st.bind(3, s.last_fetch);
+      st.bind(4, s.last_error);
+      st.bind(5, static_cast<std::int64_t>(s.backlog));
+      st.bind(6, s.updated);
+      st.exec();
+    }
+    t.commit();
+    return 0;
+  });
+}
+
+std::vector<mailbox_status> sqlite_store::load_status(std::error_code& ec) {
+  return impl_->guarded(ec, [&] {
+    std::vector<mailbox_status> out;
+    SQLite::Statement st(impl_->db,
+                         "SELECT mailbox, connected, last_fetch, last_error, backlog, updated "
+                         "FROM mailbox_status ORDER BY mailbox");
+    while (st.executeStep()) {
+      mailbox_status s;
+      s.mailbox = st.getColumn(0).getString();
+      s.connected = st.getColumn(1).getInt() != 0;
+      s.last_fetch = st.getColumn(2).getString();
+      s.last_error = st.getColumn(3).getString();
+      s.backlog = static_cast<std::size_t>(st.getColumn(4).getInt64());
+      s.updated = st.getColumn(5).getString();
+      out.push_back(std::move(s));
+    }
+    return out;
   });
 }
 

@@ -18,6 +18,8 @@ class sqlite_store final : public case_store {
                                             std::string& detail);
   ~sqlite_store() override;
 
+  std::optional<store::mailbox_cursor> find_cursor(const std::string& mailbox,
+                                                   std::error_code& ec) override;
   origin_state find_origin(const message_origin& origin, std::error_code& ec) override;
   std::optional<std::string> case_for_message_id(const std::string& message_id,
                                                  std::error_code& ec) override;
@@ -40,6 +42,11 @@ class sqlite_store final : public case_store {
                          const std::optional<std::string>& message_id, const std::string& reason,
                          clock::time_point at, std::error_code& ec) override;
   std::vector<case_record> list_cases(std::error_code& ec) override;
+  std::size_t cases_since(clock::time_point since, std::error_code& ec) override;
+  std::vector<outbox_entry> list_outbox(std::error_code& ec) override;
+  std::vector<quarantine_entry> list_quarantine(std::error_code& ec) override;
+  void save_status(const std::vector<mailbox_status>& status, std::error_code& ec) override;
+  std::vector<mailbox_status> load_status(std::error_code& ec) override;
   std::optional<case_details> find_case(const std::string& case_number,
                                         std::error_code& ec) override;
   std::vector<outbox_entry> due_replies(clock::time_point now, std::size_t limit,

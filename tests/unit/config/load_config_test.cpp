@@ -1,6 +1,10 @@
 // load_config: settings plus the catalogs and files they name, each error in the file it is in.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+
 #include "tacmail/config/load.hpp"
 #include "temp_folder.hpp"
 
@@ -101,6 +105,41 @@ TEST_CASE("missing ca files and catalog files are reported at their keys, all to
                   "file or directory"});
 }
 
+TEST_CASE("a missing oauth2 token file is reported at its key, like a password file") {
+  scoped_env env("CREDENTIALS_DIRECTORY", nullptr);
+  temp_folder tmp;
+  const auto file =
+      write_config(tmp, "      auth: xoauth2\n      oauth2_token_file: secrets/token\n");
+  CHECK(rendered(load_config(file)) ==
+        lines{file.string() + ":8: mailboxes[0].imap.oauth2_token_file: cannot read " +
+              tmp.path().string() + "/secrets/token: No such file or directory"});
+  tmp.write("secrets/token", "ya29.x\n");
+  CHECK(rendered(load_config(file)).empty());
+}
+
+TEST_CASE("templates_dir must be a folder that can be read") {
+  temp_folder tmp;
+  tmp.write("imap-password", "secret\n");
+  const auto with_templates = [&](std::string_view dir) {
+    return rendered(load_config(tmp.write("t.yaml", std::string(R"(mailboxes:
+  - name: tac
+    imap: {host: h, username: u, password_file: imap-password}
+smtp:
+  url: smtp://smtp.example.com
+  from: tac@example.com
+  templates_dir: )") + std::string(dir) + "\nstorage: {sqlite: db}\n")));
+  };
+  const auto t = (tmp.path() / "t.yaml").string();
+  CHECK(with_templates("templates") ==
+        lines{t + ":7: smtp.templates_dir: cannot read " + tmp.path().string() +
+              "/templates: No such file or directory"});
+  tmp.write("templates/ack.txt", "Case {case}\n");
+  CHECK(with_templates("templates").empty());
+  CHECK(with_templates("templates/ack.txt") ==
+        lines{t + ":7: smtp.templates_dir: cannot read " + tmp.path().string() +
+              "/templates/ack.txt: Not a directory"});
+}
+
 TEST_CASE("a named file must be a file, not a folder") {
   temp_folder tmp;
   std::filesystem::create_directory(tmp.path() / "sub");
@@ -165,4 +204,77 @@ TEST_CASE("the example config is valid YAML for the schema; only its files are a
     CAPTURE(e.to_string());
     CHECK(e.message.starts_with("cannot read "));
   }
+}
+
+TEST_CASE("the example's commented-out keys are valid and show the defaults") {
+  const auto example = std::filesystem::path(TACMAIL_TEST_DATA) / ".." / ".." / "config" /
+                       "examples" / "tacmaild.yaml";
+  std::ifstream in(example);
+  REQUIRE(in);
+  // "# key: value" -> "key: value", indentation kept; prose starts with a capital or no "key:".
+  // oauth2_token_file is left out: it belongs to auth xoauth2, not to the default auth.
+  const std::regex commented_key(R"(^(\s*)# (\s*[a-z_]+:( .*)?)$)");
+  std::string uncommented;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, commented_key) &&
+        match[2].str().find("oauth2_token_file:") == std::string::npos) {
+      line = match[1].str() + match[2].str();
+    }
+    uncommented += line + "\n";
+  }
+  temp_folder tmp;
+  const auto result = load_settings(tmp.write("tacmaild.yaml", uncommented));
+  for (const auto& e : result.errors) CAPTURE(e.to_string());
+  INFO(uncommented);
+  REQUIRE(result.value.has_value());
+  const auto& s = *result.value;
+  const auto& imap = s.mailboxes[0].imap;
+  const imap_settings imap_defaults;
+  CHECK(imap.ca_file == "/etc/tacmaild/imap-ca.pem");  // uncommented, so set
+  CHECK(imap.auth == imap_defaults.auth);
+  CHECK(imap.idle_renewal == imap_defaults.idle_renewal);
+  CHECK(imap.command_timeout == imap_defaults.command_timeout);
+  CHECK(imap.connect_timeout == imap_defaults.connect_timeout);
+  CHECK(imap.reconnect_max == imap_defaults.reconnect_max);
+  CHECK(imap.fetch_batch == imap_defaults.fetch_batch);
+
+  const smtp_settings smtp_defaults;
+  CHECK(s.smtp.envelope_from == "bounces@example.com");
+  CHECK(s.smtp.max_replies_per_hour == smtp_defaults.max_replies_per_hour);
+  CHECK(s.smtp.give_up_after == smtp_defaults.give_up_after);
+  CHECK(s.smtp.templates_dir == "/etc/tacmaild/templates");
+  CHECK(s.smtp.authserv_id == "mx.example.com");
+  CHECK(s.smtp.reply_on_follow_up == smtp_defaults.reply_on_follow_up);
+
+  const routing_settings routing_defaults;
+  CHECK(s.routing.triage_queue == routing_defaults.triage_queue);
+  CHECK(s.routing.urgent_queue == routing_defaults.urgent_queue);
+  CHECK(s.routing.entitlement_queue == routing_defaults.entitlement_queue);
+  CHECK(s.routing.phone_numbers == routing_defaults.phone_numbers);
+  CHECK(s.routing.public_email_domains ==
+        std::vector<std::string>{"gmail.com", "outlook.com", "yahoo.com"});
+  CHECK(s.routing.duplicate_window == routing_defaults.duplicate_window);
+  CHECK(s.routing.reopen_window == routing_defaults.reopen_window);
+  CHECK(s.routing.calendar.time_zone == routing_defaults.calendar.time_zone);
+  CHECK(s.routing.calendar.working_days == routing_defaults.calendar.working_days);
+  CHECK(s.routing.calendar.day_start == routing_defaults.calendar.day_start);
+  CHECK(s.routing.calendar.day_end == routing_defaults.calendar.day_end);
+  CHECK(s.routing.calendar.holidays == routing_defaults.calendar.holidays);
+  CHECK(s.routing.labels.size() == 2);
+
+  const limits_settings limits_defaults;
+  CHECK(s.limits.max_message_size == limits_defaults.max_message_size);
+  CHECK(s.limits.max_mime_depth == limits_defaults.max_mime_depth);
+  CHECK(s.limits.max_parts == limits_defaults.max_parts);
+  CHECK(s.limits.max_header_line == limits_defaults.max_header_line);
+
+  const logging_settings logging_defaults;
+  CHECK(s.logging.level == logging_defaults.level);
+  CHECK(s.logging.case_log == "/var/log/tacmaild/cases.jsonl");
+  CHECK(s.logging.case_log_max_size == logging_defaults.case_log_max_size);
+  CHECK(s.logging.case_log_files == logging_defaults.case_log_files);
+
+  CHECK(s.metrics.listen == "127.0.0.1:9187");
+  CHECK(s.metrics.stale_after == metrics_settings{}.stale_after);
 }

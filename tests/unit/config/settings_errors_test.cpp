@@ -2,10 +2,14 @@
 // "FILE:LINE: key.path: message" line, and all mistakes are reported together.
 #include <doctest/doctest.h>
 
+#include "error_lines.hpp"
 #include "tacmail/config/load.hpp"
 #include "temp_folder.hpp"
 
 using namespace tacmail::config;
+using tacmail::config::test::errors_for;
+using tacmail::config::test::lines;
+using tacmail::config::test::replace;
 using tacmail::config::test::temp_folder;
 
 namespace {
@@ -28,43 +32,20 @@ storage:
   sqlite: cases.db
 )";
 
-std::string replace(std::string_view text, std::string_view from, std::string_view to) {
-  std::string out(text);
-  const auto at = out.find(from);
-  REQUIRE(at != std::string::npos);
-  out.replace(at, from.size(), to);
-  return out;
-}
-
-// Every error of loading content, one rendered line each, with the temp folder shown as "F".
-std::vector<std::string> errors_for(std::string_view content) {
-  temp_folder tmp;
-  const auto file = tmp.write("c.yaml", content);
-  const auto result = load_settings(file);
-  CHECK(result.value.has_value() == result.errors.empty());
-  std::vector<std::string> out;
-  for (const auto& e : result.errors) {
-    CHECK(e.file == file.string());
-    std::string line = e.to_string();
-    line.replace(0, file.string().size(), "F");
-    out.push_back(line);
-  }
-  return out;
-}
-
-using lines = std::vector<std::string>;
-
 }  // namespace
 
 TEST_CASE("the unbroken file loads") { CHECK(errors_for(valid).empty()); }
 
 TEST_CASE("unknown keys are reported at their own line, at any depth") {
-  CHECK(errors_for(std::string(valid) + "logging: debug\n") ==
-        lines{"F:16: logging: unknown key (known: mailboxes, smtp, storage, routing)"});
+  CHECK(errors_for(std::string(valid) + "log: debug\n") ==
+        lines{"F:16: log: unknown key (known: mailboxes, smtp, storage, routing, limits, logging, "
+              "metrics)"});
   CHECK(
       errors_for(replace(valid, "      idle: true\n", "      idle: true\n      idel: false\n")) ==
       lines{"F:10: mailboxes[0].imap.idel: unknown key (known: host, tls, port, ca_file, username, "
-            "password_file, folder, processed_folder, quarantine_folder, idle, poll_interval)"});
+            "auth, password_file, oauth2_token_file, folder, processed_folder, quarantine_folder, "
+            "idle, poll_interval, idle_renewal, command_timeout, connect_timeout, reconnect_max, "
+            "fetch_batch)"});
   CHECK(errors_for(replace(valid, "  - name: tac\n", "  - name: tac\n    color: red\n")) ==
         lines{"F:3: mailboxes[0].color: unknown key (known: name, imap)"});
   CHECK(errors_for(replace(valid, "  sqlite: cases.db\n", "  sqlite: cases.db\n  wal: on\n")) ==
@@ -84,10 +65,12 @@ TEST_CASE("values of the wrong type are reported at the value") {
         lines{"F:4: mailboxes[0].imap.host: expected a string, got nothing"});
   CHECK(errors_for(replace(valid, "smtp:\n  url", "smtp: 3\nx:\n  url")) ==
         lines{"F:11: smtp: expected a mapping, got '3'",
-              "F:12: x: unknown key (known: mailboxes, smtp, storage, routing)"});
+              "F:12: x: unknown key (known: mailboxes, smtp, storage, routing, limits, logging, "
+              "metrics)"});
   CHECK(errors_for(replace(valid, "mailboxes:\n", "mailboxes: {}\nm:\n")) ==
         lines{"F:1: mailboxes: expected a list, got a mapping",
-              "F:2: m: unknown key (known: mailboxes, smtp, storage, routing)"});
+              "F:2: m: unknown key (known: mailboxes, smtp, storage, routing, limits, logging, "
+              "metrics)"});
 }
 
 TEST_CASE("tls takes only implicit, starttls or none") {
@@ -156,11 +139,13 @@ TEST_CASE("every error in a file is reported, not just the first") {
   broken = replace(broken, "idle: true", "idle: maybe");
   broken = replace(broken, "  from: tac@example.com\n", "");
   broken += "extra: 1\n";
-  CHECK(errors_for(broken) ==
-        lines{"F:5: mailboxes[0].imap.port: expected an integer, got 'abc'",
-              "F:9: mailboxes[0].imap.idle: expected true or false, got 'maybe'",
-              "F:11: smtp.from: required key is missing",
-              "F:15: extra: unknown key (known: mailboxes, smtp, storage, routing)"});
+  CHECK(
+      errors_for(broken) ==
+      lines{"F:5: mailboxes[0].imap.port: expected an integer, got 'abc'",
+            "F:9: mailboxes[0].imap.idle: expected true or false, got 'maybe'",
+            "F:11: smtp.from: required key is missing",
+            "F:15: extra: unknown key (known: mailboxes, smtp, storage, routing, limits, logging, "
+            "metrics)"});
 }
 
 TEST_CASE("a YAML syntax error gives its line") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -49,11 +50,15 @@ struct loaded_config {
   contract_catalog contracts;
 };
 
-/// load_settings, then the catalogs it names, then checks the files it names exist
-/// (password files, ca files). This is what `check-config` and `run` use.
+/// load_settings, then the catalogs it names, then checks the files it names exist (password
+/// and token files, ca files, the templates folder). This is what `check-config` and `run` use.
 load_result<loaded_config> load_config(const std::filesystem::path& file);
 
 /// Parses "250ms", "30s", "5m", "2h". nullopt when malformed.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+/// Parses a byte count: "65536", "64k", "50M", "1G" (1024-based; k, M, G in either case).
+/// nullopt when malformed or too large for size_t.
+std::optional<std::size_t> parse_size(std::string_view text);
 
 }  // namespace tacmail::config

@@ -42,12 +42,16 @@ struct imap_settings {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds reconnect_max{std::chrono::minutes(5)};  ///< backoff cap
   int fetch_batch = 100;  ///< messages per UID FETCH, 1..1000
+
+  bool operator==(const imap_settings&) const = default;
 };
 
 /// A named mailbox; names key the UID cursor in the store, so they must be unique.
 struct mailbox_settings {
   std::string name;
   imap_settings imap;
+
+  bool operator==(const mailbox_settings&) const = default;
 };
 
 /// Where replies go out.
@@ -67,10 +71,14 @@ struct smtp_settings {
   /// dmarc=fail is cased but not answered. Absent: the guard is off.
   std::optional<std::string> authserv_id;
   bool reply_on_follow_up = false;  ///< acknowledge follow-ups too
+
+  bool operator==(const smtp_settings&) const = default;
 };
 
 struct storage_settings {
   std::filesystem::path sqlite;
+
+  bool operator==(const storage_settings&) const = default;
 };
 
 /// Business hours for S3/S4 response times, in the TAC's time zone (IANA name).
@@ -112,6 +120,8 @@ struct limits_settings {
   int max_mime_depth = 20;
   int max_parts = 500;
   std::size_t max_header_line = 16 * 1024;
+
+  bool operator==(const limits_settings&) const = default;
 };
 
 struct logging_settings {
