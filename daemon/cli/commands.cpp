@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "store/sqlite_store.hpp"
 #include "tacmail/config/load.hpp"
 #include "tacmail/parser/parser.hpp"
+#include "tacmail/routing/time_format.hpp"
 
 namespace tacmail::daemon::cli {
 
@@ -84,17 +86,52 @@ int parse_command(const std::filesystem::path& message_file,
   return 0;
 }
 
-int cases_list_command(const std::filesystem::path& config_file, bool json) {
+namespace {
+
+// The earliest creation time `since` admits; nullopt when it cannot be read.
+std::optional<std::string> since_bound(const std::string& since) {
+  if (auto d = config::parse_duration(since))
+    return routing::to_rfc3339(routing::clock::now() - *d);
+  if (routing::from_rfc3339(since)) return routing::to_rfc3339(*routing::from_rfc3339(since));
+  if (auto day = routing::from_rfc3339(since + "T00:00:00Z")) return routing::to_rfc3339(*day);
+  return std::nullopt;
+}
+
+bool matches(const store::case_record& c, const case_filter& f, const std::string& since) {
+  if (!f.queue.empty() && c.queue != f.queue) return false;
+  if (!f.status.empty() && c.status != f.status) return false;
+  if (f.severity && c.severity != f.severity) return false;
+  if (!since.empty() && c.created < since) return false;
+  if (!f.flag.empty() && std::find(c.flags.begin(), c.flags.end(), f.flag) == c.flags.end())
+    return false;
+  return true;
+}
+
+}  // namespace
+
+int cases_list_command(const std::filesystem::path& config_file, const case_filter& filter,
+                       bool json) {
   auto config = load_or_report(config_file);
   if (!config) return 2;
+  std::string since;
+  if (!filter.since.empty()) {
+    auto bound = since_bound(filter.since);
+    if (!bound) {
+      std::cerr << "--since: '" << filter.since
+                << "' is neither a date, an RFC 3339 time nor a duration like 24h\n";
+      return 2;
+    }
+    since = *bound;
+  }
   auto store = open_store(*config);
   if (!store) return 1;
   std::error_code ec;
-  const auto cases = store->list_cases(ec);
+  auto cases = store->list_cases(ec);
   if (ec) {
     std::cerr << "cannot list cases: " << store->last_error_detail() << "\n";
     return 1;
   }
+  std::erase_if(cases, [&](const store::case_record& c) { return !matches(c, filter, since); });
   if (json) {
     for (const auto& c : cases) std::cout << case_json(c) << "\n";
     return 0;
@@ -107,6 +144,89 @@ int cases_list_command(const std::filesystem::path& config_file, bool json) {
                              c.severity ? "S" + std::to_string(*c.severity) : "-",
                              shorten(text(c.product), 28), shorten(text(c.company), 24), c.sender);
   std::cout << cases.size() << " case(s)\n";
+  return 0;
+}
+
+int outbox_list_command(const std::filesystem::path& config_file, bool json) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  auto store = open_store(*config);
+  if (!store) return 1;
+  std::error_code ec;
+  const auto entries = store->list_outbox(ec);
+  if (ec) {
+    std::cerr << "cannot read the outbox: " << store->last_error_detail() << "\n";
+    return 1;
+  }
+  if (json) {
+    for (const auto& e : entries) std::cout << outbox_json(e) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<10} {:<10} {:>3} {:<21} {:<38} {}\n", "CASE", "STATUS", "TRY",
+                           "NEXT ATTEMPT", "RECIPIENT", "LAST ERROR");
+  for (const auto& e : entries)
+    std::cout << fmt::format("{:<10} {:<10} {:>3} {:<21} {:<38} {}\n", e.case_number, e.status,
+                             e.attempts, e.status == "pending" ? e.next_attempt : "-",
+                             shorten(e.recipient, 38), e.last_error);
+  std::cout << entries.size() << " repl" << (entries.size() == 1 ? "y" : "ies") << "\n";
+  return 0;
+}
+
+int quarantine_list_command(const std::filesystem::path& config_file, bool json) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  auto store = open_store(*config);
+  if (!store) return 1;
+  std::error_code ec;
+  const auto entries = store->list_quarantine(ec);
+  if (ec) {
+    std::cerr << "cannot read the quarantine: " << store->last_error_detail() << "\n";
+    return 1;
+  }
+  if (json) {
+    for (const auto& q : entries) std::cout << quarantine_json(q) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<21} {:<12} {:>8} {:<40} {}\n", "WHEN", "MAILBOX", "UID",
+                           "MESSAGE-ID", "REASON");
+  for (const auto& q : entries)
+    std::cout << fmt::format("{:<21} {:<12} {:>8} {:<40} {}\n", q.created, q.mailbox, q.uid,
+                             shorten(q.message_id.value_or("-"), 40), q.reason);
+  std::cout << entries.size() << " quarantined\n";
+  return 0;
+}
+
+int status_command(const std::filesystem::path& config_file, bool json) {
+  auto config = load_or_report(config_file);
+  if (!config) return 2;
+  auto store = open_store(*config);
+  if (!store) return 1;
+  std::error_code ec;
+  const auto boxes = store->load_status(ec);
+  const auto now = routing::clock::now();
+  const std::size_t pending = store->pending_replies(ec);
+  const std::size_t today = store->cases_since(std::chrono::floor<std::chrono::days>(now), ec);
+  const std::size_t quarantined = store->list_quarantine(ec).size();
+  if (ec) {
+    std::cerr << "cannot read the status: " << store->last_error_detail() << "\n";
+    return 1;
+  }
+  // The daemon rewrites the status every few seconds; older than a minute means it is not running.
+  const std::string fresh_after = routing::to_rfc3339(now - std::chrono::minutes(1));
+  if (json) {
+    std::cout << status_json(boxes, fresh_after, pending, today, quarantined) << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<14} {:<10} {:<21} {:>7}  {}\n", "MAILBOX", "CONNECTED",
+                           "LAST FETCH", "BACKLOG", "LAST ERROR");
+  for (const auto& b : boxes)
+    std::cout << fmt::format("{:<14} {:<10} {:<21} {:>7}  {}\n", b.mailbox,
+                             b.updated < fresh_after ? "stale" : (b.connected ? "yes" : "no"),
+                             b.last_fetch.empty() ? "never" : b.last_fetch, b.backlog,
+                             b.last_error);
+  if (boxes.empty()) std::cout << "(the daemon has not reported yet)\n";
+  std::cout << "cases today: " << today << "; outbox pending: " << pending
+            << "; quarantined: " << quarantined << "\n";
   return 0;
 }
 

@@ -44,6 +44,8 @@ json case_object(const store::case_record& c) {
       {"missing", c.missing},
       {"reasons", c.reasons},
       {"message_ids", c.message_ids},
+      {"updated", c.updated},
+      {"related_case", optional_json(c.related_case)},
   };
 }
 
@@ -98,6 +100,48 @@ std::string case_json(const store::case_record& c) {
   return case_object(c).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+json outbox_object(const store::outbox_entry& r) {
+  return {{"case_number", r.case_number}, {"message_id", r.message_id},
+          {"recipient", r.recipient},     {"status", r.status},
+          {"attempts", r.attempts},       {"created", r.created},
+          {"next_attempt", r.next_attempt}, {"last_error", r.last_error},
+          {"sent_at", r.sent_at}};
+}
+
+}  // namespace
+
+std::string outbox_json(const store::outbox_entry& e) {
+  return outbox_object(e).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string quarantine_json(const store::quarantine_entry& q) {
+  return json{{"mailbox", q.mailbox},   {"uidvalidity", q.uidvalidity},
+              {"uid", q.uid},           {"message_id", optional_json(q.message_id)},
+              {"reason", q.reason},     {"created", q.created}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string status_json(const std::vector<store::mailbox_status>& boxes,
+                        const std::string& fresh_after, std::size_t outbox_pending,
+                        std::size_t cases_today, std::size_t quarantined) {
+  json mailboxes = json::array();
+  for (const auto& b : boxes)
+    mailboxes.push_back({{"mailbox", b.mailbox},
+                         {"connected", b.connected},
+                         {"stale", b.updated < fresh_after},
+                         {"last_fetch", b.last_fetch.empty() ? json(nullptr) : json(b.last_fetch)},
+                         {"last_error", b.last_error.empty() ? json(nullptr) : json(b.last_error)},
+                         {"backlog", b.backlog},
+                         {"updated", b.updated}});
+  return json{{"mailboxes", mailboxes},
+              {"outbox_pending", outbox_pending},
+              {"cases_today", cases_today},
+              {"quarantined", quarantined}}
+      .dump(2, ' ', false, json::error_handler_t::replace);
+}
+
 std::string case_details_json(const store::case_details& d) {
   json out = case_object(d.record);
   json messages = json::array();
@@ -112,15 +156,7 @@ std::string case_details_json(const store::case_details& d) {
                         {"role", m.role},
                         {"note", m.note}});
   json replies = json::array();
-  for (const auto& r : d.replies)
-    replies.push_back({{"message_id", r.message_id},
-                       {"recipient", r.recipient},
-                       {"status", r.status},
-                       {"attempts", r.attempts},
-                       {"created", r.created},
-                       {"next_attempt", r.next_attempt},
-                       {"last_error", r.last_error},
-                       {"sent_at", r.sent_at}});
+  for (const auto& r : d.replies) replies.push_back(outbox_object(r));
   out["messages"] = messages;
   out["replies"] = replies;
   return out.dump(2, ' ', false, json::error_handler_t::replace);

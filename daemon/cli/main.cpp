@@ -36,13 +36,37 @@ int main(int argc, char** argv) {
   auto* list = cases->add_subcommand("list", "list the cases");
   list->add_option("--config", config_file, "the YAML config file")->required();
   list->add_flag("--json", json, "one JSON object per line");
+  cli::case_filter filter;
+  int severity = 0;
+  list->add_option("--queue", filter.queue, "only this queue");
+  list->add_option("--status", filter.status, "only this status, e.g. \"Customer Pending\"");
+  list->add_option("--severity", severity, "only this severity")->check(CLI::Range(1, 4));
+  list->add_option("--since", filter.since, "created since: YYYY-MM-DD, RFC 3339, or e.g. 24h");
+  list->add_option("--flag", filter.flag, "only cases with this flag, e.g. phone_required");
   auto* show = cases->add_subcommand("show", "one case with its messages and replies");
   std::string case_number;
   show->add_option("number", case_number, "the 9-digit case number")->required();
   show->add_option("--config", config_file, "the YAML config file")->required();
   show->add_flag("--json", json, "one JSON object");
 
+  auto* outbox = app.add_subcommand("outbox", "the replies waiting, sent and failed");
+  outbox->require_subcommand(1);
+  auto* outbox_list = outbox->add_subcommand("list", "list the outbox, newest first");
+  outbox_list->add_option("--config", config_file, "the YAML config file")->required();
+  outbox_list->add_flag("--json", json, "one JSON object per line");
+
+  auto* quarantine = app.add_subcommand("quarantine", "mail that could not be processed");
+  quarantine->require_subcommand(1);
+  auto* quarantine_list = quarantine->add_subcommand("list", "list quarantined mail and why");
+  quarantine_list->add_option("--config", config_file, "the YAML config file")->required();
+  quarantine_list->add_flag("--json", json, "one JSON object per line");
+
+  auto* status = app.add_subcommand("status", "per mailbox: connected, last fetch, last error, backlog");
+  status->add_option("--config", config_file, "the YAML config file")->required();
+  status->add_flag("--json", json, "one JSON object");
+
   CLI11_PARSE(app, argc, argv);
+  if (severity != 0) filter.severity = severity;
 
   try {
     tacmail::daemon::setup_logging(log_level.empty() ? "info" : log_level);
@@ -53,7 +77,10 @@ int main(int argc, char** argv) {
       return cli::parse_command(message_file, config_file.empty()
                                                   ? std::nullopt
                                                   : std::optional<std::filesystem::path>(config_file));
-    if (list->parsed()) return cli::cases_list_command(config_file, json);
+    if (list->parsed()) return cli::cases_list_command(config_file, filter, json);
+    if (outbox_list->parsed()) return cli::outbox_list_command(config_file, json);
+    if (quarantine_list->parsed()) return cli::quarantine_list_command(config_file, json);
+    if (status->parsed()) return cli::status_command(config_file, json);
     if (show->parsed()) return cli::cases_show_command(case_number, config_file, json);
   } catch (const std::exception& e) {
     spdlog::critical("tacmaild: {}", e.what());
