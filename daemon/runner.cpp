@@ -7,6 +7,7 @@
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +19,7 @@
 #include "intake/engine.hpp"
 #include "ops/case_log.hpp"
 #include "ops/health.hpp"
+#include "ops/metrics.hpp"
 #include "ops/systemd_notify.hpp"
 #include "smtp/outbox.hpp"
 #include "smtp/outbox_worker.hpp"
@@ -81,6 +83,8 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
   }
 
   ops::event_fanout events;
+  ops::metrics_registry metrics;
+  events.add(&metrics);
   std::unique_ptr<ops::case_log> case_log;
   if (settings.logging.case_log) {
     std::string why;
@@ -118,6 +122,30 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   asio::signal_set reload_signal(io, SIGHUP);
   asio::steady_timer tick(io);
+  asio::ip::tcp::acceptor metrics_acceptor(io);
+  if (settings.metrics.listen) {
+    const auto endpoint = ops::parse_listen(*settings.metrics.listen);
+    boost::system::error_code bind_error;
+    if (endpoint) {
+      metrics_acceptor.open(endpoint->protocol(), bind_error);
+      if (!bind_error) metrics_acceptor.set_option(asio::socket_base::reuse_address(true));
+      if (!bind_error) metrics_acceptor.bind(*endpoint, bind_error);
+      if (!bind_error) metrics_acceptor.listen(asio::socket_base::max_listen_connections, bind_error);
+    }
+    if (!endpoint || bind_error) {
+      spdlog::critical("metrics.listen {}: {}", *settings.metrics.listen,
+                       endpoint ? bind_error.message() : "not HOST:PORT");
+      return 1;
+    }
+    ops::metrics_sources sources{&metrics, &health,
+                                 [&store] {
+                                   std::error_code pending_error;
+                                   return store->pending_replies(pending_error);
+                                 },
+                                 settings.metrics.stale_after, ops::clock::now()};
+    asio::co_spawn(io, ops::async_serve_metrics(metrics_acceptor, sources), asio::detached);
+    spdlog::info("metrics on http://{}/metrics", *settings.metrics.listen);
+  }
   std::list<imap::stopper> stoppers;
   std::size_t running = settings.mailboxes.size();
   bool all_ok = true;
@@ -141,6 +169,8 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
                        stop_signals.cancel();
                        reload_signal.cancel();
                        tick.cancel();
+                       boost::system::error_code ignored;
+                       metrics_acceptor.close(ignored);
                      }
                    });
   }

@@ -100,6 +100,7 @@ void engine::check_uidvalidity(const std::string& mailbox, std::uint32_t uidvali
 
 outcome engine::process(const store::message_origin& origin, std::string_view raw,
                         clock::time_point now) {
+  started_ = std::chrono::steady_clock::now();
   std::error_code ec;
   const store::origin_state seen = store_.find_origin(origin, ec);
   if (ec) return store_failure(ec, "looking up the message");
@@ -285,6 +286,8 @@ void engine::log(const store::message_origin& origin, const parser::parsed_messa
   e.uid = origin.uid;
   e.message_id = m.message_id.value_or("");
   e.missing = m.missing;
+  e.processing_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   if (d) {
     e.queue = d->queue;
     e.status = d->status;

@@ -76,6 +76,7 @@ class engine {
   std::string own_address_;
   std::function<void()> on_reply_queued_;
   ops::event_sink* events_;
+  std::chrono::steady_clock::time_point started_;  ///< when the mail in hand was handed over
 };
 
 }  // namespace tacmail::daemon::intake
