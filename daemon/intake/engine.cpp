@@ -2,6 +2,7 @@
 #include "intake/engine.hpp"
 
 #include <openssl/evp.h>
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "smtp/message_writer.hpp"
@@ -44,6 +45,50 @@ std::string fingerprint(const parser::parsed_message& m) {
     out += hex[digest[i] & 15];
   }
   return out;
+}
+
+// The case's request as stored, with the fields a follow-up supplies filled in.
+parser::parsed_message merged_request(const store::case_record& c, const parser::parsed_message& note,
+                                      const std::vector<std::string>& filled) {
+  parser::parsed_message m;
+  m.subject = c.subject;
+  m.from_address = c.sender;
+  m.company = c.company;
+  m.contact_name = c.contact_name;
+  m.contact_phone = c.contact_phone;
+  m.cco_id = c.cco_id;
+  m.contact_email = c.contact_email;
+  m.contract = c.contract;
+  m.smart_account = c.smart_account;
+  m.virtual_account = c.virtual_account;
+  m.product = c.product;
+  m.severity = c.severity;
+  m.severity_inferred = c.severity_inferred;
+  m.description = c.description;
+  m.location = c.location;
+  m.alt_contact_name = c.alt_contact_name;
+  m.alt_contact_phone = c.alt_contact_phone;
+  for (const auto& field : filled) {
+    auto take = [&](std::optional<std::string>& target, const std::optional<std::string>& v) {
+      if (v) target = v;
+    };
+    if (field == "company") take(m.company, note.company);
+    if (field == "contact_name") take(m.contact_name, note.contact_name);
+    if (field == "contact_phone") take(m.contact_phone, note.contact_phone);
+    if (field == "cco_id") take(m.cco_id, note.cco_id);
+    if (field == "contact_email") take(m.contact_email, note.contact_email);
+    if (field == "contract") {
+      take(m.contract, note.contract);
+      take(m.smart_account, note.smart_account);
+      take(m.virtual_account, note.virtual_account);
+    }
+    if (field == "product") take(m.product, note.product);
+    if (field == "description") take(m.description, note.description);
+    if (field == "location") take(m.location, note.location);
+  }
+  for (const auto& field : c.missing)
+    if (std::find(filled.begin(), filled.end(), field) == filled.end()) m.missing.push_back(field);
+  return m;
 }
 
 std::string lower(std::string s) {
@@ -179,14 +224,25 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
   if (fd.what == routing::follow_up_decision::kind::new_case)
     return open_case(m, origin, now, fingerprint(m), std::make_pair(case_number, fd));
 
-  store_.add_note(case_number, {m, origin, now, fd.status, fd.filled, fd.reasons}, ec);
-  if (ec) return store_failure(ec, "adding the note to case " + case_number);
-  std::string note = "status " + fd.status;
+  store::case_note note{m, origin, now, fd.status, fd.filled, fd.reasons, std::nullopt};
   if (!fd.filled.empty()) {
-    note += "; supplies";
-    for (const auto& f : fd.filled) note += " " + f;
+    // The customer completed the request: judge it again on everything now known.
+    const auto details = store_.find_case(case_number, ec);
+    if (ec || !details) return store_failure(ec, "reading case " + case_number);
+    routing::decision again = routing::decide(merged_request(details->record, m, fd.filled), rules_, now);
+    note.reasons.push_back("judged again with the supplied fields: queue " + again.queue +
+                           (again.entitled ? (*again.entitled ? ", entitled" : ", not entitled")
+                                           : ""));
+    note.redecision = std::move(again);
   }
-  outcome o{outcome::kind::attached, case_number, note};
+  store_.add_note(case_number, note, ec);
+  if (ec) return store_failure(ec, "adding the note to case " + case_number);
+  std::string summary = "status " + fd.status;
+  if (!fd.filled.empty()) {
+    summary += "; supplies";
+    for (const auto& f : fd.filled) summary += " " + f;
+  }
+  outcome o{outcome::kind::attached, case_number, summary};
   log(origin, m, o, nullptr);
   return o;
 }

@@ -126,6 +126,9 @@ struct case_note {
   std::string new_status;                      ///< empty: unchanged
   std::vector<std::string> filled;             ///< missing fields the note supplies (JSON keys)
   std::vector<std::string> reasons;            ///< appended to the case's reasons
+  /// Routing judged again on the completed fields: its queue, entitlement and flags replace
+  /// the case's (status stays new_status, response time stays).
+  std::optional<routing::decision> redecision;
 };
 
 /// A mailbox's state as the running daemon last reported it (for `tacmaild status`).

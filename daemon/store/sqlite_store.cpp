@@ -464,6 +464,22 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
     update.bind(4, routing::to_rfc3339(note.received));
     update.bind(5, case_number);
     update.exec();
+    if (note.redecision) {
+      const auto& d = *note.redecision;
+      SQLite::Statement rejudge(db,
+                                "UPDATE cases SET queue = ?, technology = ?, sub_technology = ?, "
+                                "entitled = ?, flags = ? WHERE case_number = ?");
+      rejudge.bind(1, d.queue);
+      rejudge.bind(2, d.technology);
+      rejudge.bind(3, d.sub_technology);
+      if (d.entitled)
+        rejudge.bind(4, *d.entitled ? 1 : 0);
+      else
+        rejudge.bind(4);
+      rejudge.bind(5, to_json(d.flags));
+      rejudge.bind(6, case_number);
+      rejudge.exec();
+    }
     impl_->insert_message(case_number, note.request, note.origin, "follow_up", "", note.received);
     impl_->advance_cursor(note.origin);
     t.commit();

@@ -1,9 +1,10 @@
 // The routing rules for a new case: product -> queue; entitlement and public webmail ->
 // entitlement queue; S1/S2 by mail -> urgent queue with phone_required; missing fields ->
 // Customer Pending; severity -> response time on the business calendar.
-#include <date/date.h>
+#include <date/tz.h>
 
 #include <algorithm>
+#include <exception>
 #include <string>
 
 #include "entitlement.hpp"
@@ -12,6 +13,21 @@
 #include "text.hpp"
 
 namespace tacmail::routing {
+
+namespace {
+
+// A contract ends on a date where the TAC works: today is the date in the calendar's zone.
+std::string today_in(const config::business_calendar& calendar, clock::time_point now) {
+  const auto t = std::chrono::floor<std::chrono::seconds>(now);
+  try {
+    return date::format("%F", date::locate_zone(calendar.time_zone)->to_local(t));
+  } catch (const std::exception&) {
+    // The config loader validated the zone; a tz database without it falls back to UTC.
+    return date::format("%F", t);
+  }
+}
+
+}  // namespace
 
 const config::product* find_product(const config::product_catalog& catalog,
                                     const std::string& name) {
@@ -45,7 +61,7 @@ decision decide(const parser::parsed_message& request, const routing_rules& rule
                              : "no catalog product matches subject '" + request.subject + "'"));
   }
 
-  const std::string today = date::format("%F", date::floor<date::days>(now));
+  const std::string today = today_in(policy.calendar, now);
   const entitlement_result entitlement =
       check_entitlement(request, rules.contracts, product, today);
   d.entitled = entitlement.entitled;
@@ -89,8 +105,9 @@ decision decide(const parser::parsed_message& request, const routing_rules& rule
   }
 
   d.response_due = response_due(severity, now, policy.calendar);
-  d.reasons.push_back("severity S" + std::to_string(severity) +
-                      (request.severity_inferred ? " (inferred)" : " (stated)") +
+  const char* how = request.severity ? (request.severity_inferred ? " (inferred)" : " (stated)")
+                                     : " (assumed: none stated)";
+  d.reasons.push_back("severity S" + std::to_string(severity) + how +
                       (severity <= 2 ? ", response due in " +
                                            std::string(severity == 1 ? "15" : "30") + " minutes"
                                      : ", response due in " +

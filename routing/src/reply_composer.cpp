@@ -67,7 +67,9 @@ reply_content compose_case_opened(const std::string& case_number,
   body += "  Queue:        " + d.queue + "\n";
   body += "  Product:      " + request.product.value_or("(not recognised)") + "\n";
   body += "  Severity:     S" + std::to_string(request.severity.value_or(3)) +
-          (request.severity_inferred ? " (assumed; tell us if it is different)" : "") + "\n";
+          (request.severity_inferred || !request.severity ? " (assumed; tell us if it is different)"
+                                                          : "") +
+          "\n";
   body += "  Response due: " + utc_text(d.response_due) + "\n\n";
   const auto has_flag = [&](const char* flag) {
     return std::find(d.flags.begin(), d.flags.end(), flag) != d.flags.end();

@@ -1,6 +1,7 @@
 // RFC 3339 formatting and parsing with Howard Hinnant's date library.
 #include <date/date.h>
 
+#include <regex>
 #include <sstream>
 
 #include "tacmail/routing/time_format.hpp"
@@ -12,6 +13,9 @@ std::string to_rfc3339(clock::time_point t) {
 }
 
 std::optional<clock::time_point> from_rfc3339(const std::string& text) {
+  // The whole text must be one timestamp: date::parse alone stops at the first extra byte.
+  static const std::regex shape(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$)");
+  if (!std::regex_match(text, shape)) return std::nullopt;
   std::istringstream in(text);
   date::sys_seconds t;
   if (text.ends_with("Z")) {
