@@ -30,7 +30,12 @@ load_result<loaded_config> load_config(const std::filesystem::path& file) {
     if (named.what == detail::named_file::kind::folder) {
       if (!detail::readable_folder(named.path, &why)) {
         result.errors.push_back(config_error{located.file, named.line, named.key_path, why});
+        continue;
       }
+      // The one folder a config names is smtp.templates_dir.
+      auto templates = load_templates(named.path);
+      if (templates.value) config.templates = std::move(*templates.value);
+      append(result.errors, templates.errors);
       continue;
     }
     // Secrets are read the way the daemon will read them; the content is dropped at once.

@@ -63,6 +63,11 @@ action session::on_received(std::string_view bytes) {
 }
 
 action session::on_timeout() {
+  // The server's answer to LOGOUT is a courtesy: everything was committed before it.
+  if (state_ == state::logout) {
+    state_ = state::finished;
+    return simple_action(action::kind::done);
+  }
   if (state_ == state::idling) {
     // IDLE renewal: leave IDLE and search, which also proves the connection is alive.
     state_ = state::idle_done;
@@ -117,7 +122,9 @@ std::vector<session_event> session::take_events() { return std::exchange(events_
 action session::send(state next, const std::string& command_text) {
   pending_tag_ = "T" + std::to_string(++tag_counter_);
   state_ = next;
-  return write_action(pending_tag_ + " " + command_text + "\r\n");
+  action a = write_action(pending_tag_ + " " + command_text + "\r\n");
+  a.timeout = options_.command_timeout;
+  return a;
 }
 
 action session::read_reply() {
@@ -186,7 +193,7 @@ void session::on_untagged(const response& r) {
     new_mail_ = true;
   } else if (r.name == "SEARCH") {
     for (const auto& v : r.data)
-      if (v.type == value::kind::number)
+      if (v.type == value::kind::number && v.number >= 1 && v.number <= UINT32_MAX)
         search_result_.push_back(static_cast<std::uint32_t>(v.number));
   } else if (r.name == "FETCH" && state_ == state::fetch && !r.data.empty() &&
              r.data.front().type == value::kind::list) {
@@ -195,7 +202,9 @@ void session::on_untagged(const response& r) {
     const value* body = nullptr;
     for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
       const std::string key = upper(items[i].text);
-      if (key == "UID" && items[i + 1].type == value::kind::number)
+      // A UID outside 1..2^32-1 is no UID: truncated, it would name another message.
+      if (key == "UID" && items[i + 1].type == value::kind::number &&
+          items[i + 1].number >= 1 && items[i + 1].number <= UINT32_MAX)
         uid = static_cast<std::uint32_t>(items[i + 1].number);
       if (key == "BODY[]") body = &items[i + 1];
     }
@@ -269,6 +278,7 @@ std::optional<action> session::on_tagged(const response& r) {
       notices_.push_back("server lacks UIDPLUS: copied messages left flagged \\Deleted in " +
                          options_.folder);
       return next_move();
+    case state::idle_start:  // a tagged answer instead of '+': IDLE refused
     case state::idle_done:
       if (!ok) return fail(error::command_failed, "IDLE: " + r.text);
       if (stopping_) return logout();
@@ -311,7 +321,9 @@ action session::login() {
 action session::start_search() {
   new_mail_ = false;
   search_result_.clear();
-  return send(state::search, "UID SEARCH ALL");
+  // UNDELETED: without MOVE our copies stay behind flagged \Deleted until expunged (never,
+  // without UIDPLUS; or the connection dropped between UID STORE and UID EXPUNGE).
+  return send(state::search, "UID SEARCH UNDELETED");
 }
 
 action session::next_batch() {
@@ -326,7 +338,8 @@ action session::next_batch() {
 }
 
 action session::deliver_next() {
-  while (!fetched_.empty()) {
+  // After stop_soon() only the message in hand is finished; the rest stays unseen (PEEK).
+  while (!fetched_.empty() && !stopping_) {
     fetched_message m = std::move(fetched_.front());
     fetched_.pop_front();
     if (m.raw.empty()) {

@@ -97,7 +97,8 @@ class session {
   action on_wait_elapsed();
   /// The connection closed (EOF): done after LOGOUT, a failure otherwise.
   action on_closed();
-  /// Asks for a clean LOGOUT at the next safe point (after the message in hand and its move).
+  /// Asks for a clean LOGOUT at the next safe point: the message in hand is finished and the
+  /// batch's committed messages are moved; the rest of the batch stays for the next start.
   void stop_soon() { stopping_ = true; }
   /// The driver cut short an interruptible read or wait to stop: leave IDLE, then LOGOUT.
   action interrupt();

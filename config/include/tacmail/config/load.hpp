@@ -13,6 +13,7 @@
 
 #include "tacmail/config/catalog.hpp"
 #include "tacmail/config/settings.hpp"
+#include "tacmail/config/templates.hpp"
 
 namespace tacmail::config {
 
@@ -48,7 +49,12 @@ struct loaded_config {
   config::settings settings;
   product_catalog products;
   contract_catalog contracts;
+  reply_templates templates;
 };
+
+/// Reads the operator's templates from `folder`: every <name>.txt must be a known template
+/// name, and every {{placeholder}} a known placeholder.
+load_result<reply_templates> load_templates(const std::filesystem::path& folder);
 
 /// load_settings, then the catalogs it names, then checks the files it names exist (password
 /// and token files, ca files, the templates folder). This is what `check-config` and `run` use.
