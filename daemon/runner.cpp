@@ -34,7 +34,7 @@ namespace asio = boost::asio;
 namespace {
 
 routing::routing_rules rules_of(const config::loaded_config& c) {
-  return {c.products, c.contracts, c.settings.routing};
+  return {c.products, c.contracts, c.settings.routing, c.templates};
 }
 
 // Persists what `tacmaild status` shows and builds the one-line systemd STATUS=.

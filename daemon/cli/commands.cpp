@@ -79,7 +79,8 @@ int parse_command(const std::filesystem::path& message_file,
   const auto message = parser::parse_message(raw.str(), catalog);
   std::optional<routing::decision> decision;
   if (config) {
-    routing::routing_rules rules{config->products, config->contracts, config->settings.routing};
+    routing::routing_rules rules{config->products, config->contracts, config->settings.routing,
+                                 config->templates};
     decision = routing::decide(message, rules, routing::clock::now());
   }
   std::cout << parse_json(message, decision ? &*decision : nullptr) << "\n";

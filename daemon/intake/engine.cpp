@@ -272,7 +272,7 @@ outcome engine::open_case(const parser::parsed_message& m, const store::message_
 
   auto make_reply = [&](const std::string& number) -> store::queued_reply {
     if (!answer) return {};
-    routing::reply_content content = routing::compose_case_opened(number, m, d, rules_.policy);
+    routing::reply_content content = routing::compose_case_opened(number, m, d, rules_.policy, rules_.templates);
     content.to_address = sender;
     const std::string id = "tacmail." + number + ".opened@" + domain_of(own_address_);
     return {id, sender, settings_.envelope_from,

@@ -1,1 +1,297 @@
-// placeholder
+// mimetic -> mime_part tree. Limits are checked before mimetic sees the bytes (size, header
+// line length, part count bounds its recursion) and again on the tree it built (depth, parts).
+#include "mime_reader.hpp"
+
+#include <mimetic/mimetic.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include "charset.hpp"
+#include "header_decoder.hpp"
+#include "text_util.hpp"
+
+namespace tacmail::parser::detail {
+namespace {
+
+std::string unfold(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+  return std::string(trim(out));
+}
+
+std::vector<mime_param> to_params(const mimetic::FieldParamList& list) {
+  std::vector<mime_param> params;
+  for (const auto& p : list) {
+    std::string value = p.value();
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    params.push_back({to_lower(std::string(p.name())), std::move(value)});
+  }
+  return params;
+}
+
+// Keeps only the base64 alphabet: mimetic's decoder indexes a table with every input byte.
+std::string base64_alphabet_only(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '/' ||
+        c == '=') {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string transfer_decode(const std::string& body, std::string_view encoding) {
+  std::string out;
+  out.reserve(body.size());
+  if (iequals(encoding, "base64")) {
+    const std::string clean = base64_alphabet_only(body);
+    mimetic::Base64::Decoder decoder;
+    mimetic::decode(clean.begin(), clean.end(), decoder, std::back_inserter(out));
+  } else if (iequals(encoding, "quoted-printable")) {
+    mimetic::QP::Decoder decoder;
+    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
+  } else {
+    out = body;
+  }
+  return out;
+}
+
+struct converter {
+  const parse_limits& limits;
+  int parts = 0;
+  int max_depth = 0;
+  std::string error;
+
+  mime_part convert(const mimetic::MimeEntity& entity, int depth) {
+    mime_part part;
+    ++parts;
+    if (depth > max_depth) max_depth = depth;
+    const mimetic::Header& h = entity.header();
+    for (const mimetic::Field& f : h) {
+      std::string value = f.value();
+      if (value.size() + f.name().size() + 2 > limits.max_header_line && error.empty()) {
+        error = "a header line is longer than max_header_line (" +
+                std::to_string(limits.max_header_line) + " bytes)";
+      }
+      part.headers.push_back({std::string(f.name()), unfold(value)});
+    }
+    if (h.hasField("Content-Type")) {
+      const mimetic::ContentType& ct = h.contentType();
+      if (!ct.type().empty()) {
+        part.type = to_lower(std::string(ct.type()));
+        part.subtype = to_lower(std::string(ct.subtype()));
+      }
+      part.type_params = to_params(ct.paramList());
+    }
+    if (h.hasField("Content-Disposition")) {
+      const mimetic::ContentDisposition& cd = h.contentDisposition();
+      part.disposition = to_lower(std::string(cd.type()));
+      part.disposition_params = to_params(cd.paramList());
+    }
+    const mimetic::MimeEntityList& children = entity.body().parts();
+    if (!children.empty() && (part.is_multipart() || part.media_type() == "message/rfc822")) {
+      for (const mimetic::MimeEntity* child : children) {
+        if (!error.empty()) break;
+        if (parts >= limits.max_parts) {
+          error = "more than max_parts (" + std::to_string(limits.max_parts) + ") MIME parts";
+          break;
+        }
+        if (depth + 1 > limits.max_mime_depth) {
+          error = "MIME nesting deeper than max_mime_depth (" +
+                  std::to_string(limits.max_mime_depth) + ")";
+          break;
+        }
+        part.children.push_back(convert(*child, depth + 1));
+      }
+    } else {
+      std::string encoding;
+      if (h.hasField("Content-Transfer-Encoding")) {
+        encoding = std::string(trim(std::string(h.contentTransferEncoding().mechanism())));
+      }
+      part.body = transfer_decode(entity.body(), encoding);
+    }
+    return part;
+  }
+};
+
+// Checks the limits mimetic cannot be trusted with, on the raw bytes.
+std::string precheck(std::string_view raw, const parse_limits& limits) {
+  if (raw.size() > limits.max_message_bytes) {
+    return "message is " + std::to_string(raw.size()) + " bytes, over max_message_bytes (" +
+           std::to_string(limits.max_message_bytes) + ")";
+  }
+  // Every line is checked while in a header block: the top one, and any that follows a
+  // boundary line; body lines may be long (base64 without line breaks is common).
+  bool in_header = true;
+  std::size_t content_types = 0;
+  // mimetic grows a header value 128 bytes at a time (quadratic), so a folded field is bounded
+  // too: at most 16 lines' worth of max_header_line.
+  const std::size_t max_field = 16 * limits.max_header_line;
+  std::size_t field_size = 0;
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    std::size_t nl = raw.find('\n', start);
+    std::size_t end = nl == std::string_view::npos ? raw.size() : nl;
+    std::string_view line = raw.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (in_header && line.size() > limits.max_header_line) {
+      return "a header line is longer than max_header_line (" +
+             std::to_string(limits.max_header_line) + " bytes)";
+    }
+    if (in_header) {
+      const bool folded = !line.empty() && (line[0] == ' ' || line[0] == '\t');
+      field_size = folded ? field_size + line.size() : line.size();
+      if (field_size > max_field) {
+        return "a header field with its folded lines is longer than 16 x max_header_line (" +
+               std::to_string(max_field) + " bytes)";
+      }
+    }
+    if (line.empty()) {
+      in_header = false;
+    } else if (line.size() > 2 && line[0] == '-' && line[1] == '-') {
+      in_header = true;
+    }
+    // mimetic recurses once per multipart or message/rfc822 entity, and each needs its own
+    // Content-Type line: bounding their number bounds its stack and the part count.
+    if (istarts_with(line, "content-type:") &&
+        ++content_types > static_cast<std::size_t>(limits.max_parts)) {
+      return "more than max_parts (" + std::to_string(limits.max_parts) + ") MIME parts";
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> find_param(const std::vector<mime_param>& params,
+                                      std::string_view name) {
+  const std::string key = to_lower(name);
+  // RFC 2231: name*=charset'lang'value, or name*0[*]=, name*1[*]=, ... in any order.
+  std::vector<std::pair<int, const mime_param*>> pieces;
+  const mime_param* plain = nullptr;
+  for (const mime_param& p : params) {
+    if (p.name == key) {
+      if (plain == nullptr) plain = &p;
+      continue;
+    }
+    if (p.name.size() <= key.size() || p.name.compare(0, key.size(), key) != 0 ||
+        p.name[key.size()] != '*') {
+      continue;
+    }
+    std::string_view rest = std::string_view(p.name).substr(key.size() + 1);
+    if (rest.empty()) {
+      pieces.push_back({-1, &p});
+      continue;
+    }
+    int index = 0;
+    std::size_t i = 0;
+    for (; i < rest.size() && is_digit(rest[i]) && index < 10000; ++i)
+      index = index * 10 + (rest[i] - '0');
+    if (i == 0 || (i < rest.size() && rest.substr(i) != "*")) continue;
+    pieces.push_back({index, &p});
+  }
+  if (pieces.empty()) {
+    if (plain == nullptr) return std::nullopt;
+    return plain->value;
+  }
+  std::sort(pieces.begin(), pieces.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string charset;
+  std::string bytes;
+  for (std::size_t n = 0; n < pieces.size(); ++n) {
+    const mime_param& p = *pieces[n].second;
+    const bool extended = p.name.back() == '*';
+    std::string_view value = p.value;
+    if (extended && n == 0) {
+      // charset'language'text
+      std::size_t q1 = value.find('\'');
+      std::size_t q2 = q1 == value.npos ? value.npos : value.find('\'', q1 + 1);
+      if (q2 != value.npos) {
+        charset = std::string(value.substr(0, q1));
+        value = value.substr(q2 + 1);
+      }
+    }
+    bytes += extended ? percent_decode(value) : std::string(value);
+  }
+  return to_utf8(bytes, charset).text;
+}
+
+const std::string* mime_part::header(std::string_view name) const {
+  for (const header_field& f : headers) {
+    if (iequals(f.name, name)) return &f.value;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> mime_part::type_param(std::string_view name) const {
+  return find_param(type_params, name);
+}
+
+std::optional<std::string> mime_part::disposition_param(std::string_view name) const {
+  return find_param(disposition_params, name);
+}
+
+std::optional<std::string> mime_part::filename() const {
+  if (auto name = disposition_param("filename")) {
+    if (!trim(*name).empty()) return decode_header_text(*name);
+  }
+  if (auto name = type_param("name")) {
+    if (!trim(*name).empty()) return decode_header_text(*name);
+  }
+  return std::nullopt;
+}
+
+mime_read_result read_mime(std::string_view raw, const parse_limits& limits) {
+  mime_read_result result;
+  result.error = precheck(raw, limits);
+  if (!result.error.empty()) return result;
+  try {
+    mimetic::MimeEntity entity(raw.begin(), raw.end());
+    converter conv{limits, 0, 0, {}};
+    mime_part root = conv.convert(entity, 0);
+    if (!conv.error.empty()) {
+      result.error = conv.error;
+      return result;
+    }
+    if (root.headers.empty() && root.children.empty() && trim(root.body).empty()) {
+      result.error = "no headers and no body";
+      return result;
+    }
+    result.root = std::move(root);
+  } catch (const std::exception& e) {
+    result.error = std::string("MIME structure could not be read: ") + e.what();
+  } catch (...) {
+    result.error = "MIME structure could not be read";
+  }
+  return result;
+}
+
+}  // namespace tacmail::parser::detail

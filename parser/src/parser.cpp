@@ -1,1 +1,265 @@
-// placeholder
+// parse_message: runs the passes (MIME, headers, body choice, forward/reply structure, fields,
+// product, severity, kind) and is the one place exceptions from the libraries are stopped.
+#include "tacmail/parser/parser.hpp"
+
+#include "body_text.hpp"
+#include "charset.hpp"
+#include "field_extractor.hpp"
+#include "header_decoder.hpp"
+#include "message_kind.hpp"
+#include "mime_reader.hpp"
+#include "product_matcher.hpp"
+#include "request_text.hpp"
+#include "severity.hpp"
+#include "text_util.hpp"
+#include "tnef_reader.hpp"
+
+namespace tacmail::parser {
+namespace {
+
+using namespace detail;
+
+// Header bytes that are not text (ids, dates, addresses) still end up in JSON: made valid UTF-8.
+std::string utf8(std::string_view bytes) { return to_utf8(bytes, "").text; }
+
+std::vector<std::string> utf8_ids(std::string_view value) {
+  std::vector<std::string> ids = parse_message_ids(value);
+  for (std::string& id : ids) id = utf8(id);
+  return ids;
+}
+
+void read_headers(const mime_part& root, parsed_message& msg) {
+  if (const std::string* s = root.header("Subject")) msg.subject = decode_header_text(*s);
+  if (const std::string* f = root.header("From")) {
+    mailbox_address from = parse_mailbox(*f);
+    if (from.address) msg.from_address = utf8(*from.address);
+    msg.from_name = from.name;
+  }
+  if (const std::string* id = root.header("Message-ID")) {
+    std::vector<std::string> ids = utf8_ids(*id);
+    if (!ids.empty()) msg.message_id = ids.front();
+  }
+  if (const std::string* v = root.header("In-Reply-To")) msg.in_reply_to = utf8_ids(*v);
+  if (const std::string* v = root.header("References")) msg.references = utf8_ids(*v);
+  if (const std::string* d = root.header("Date")) {
+    std::string date = collapse_spaces(utf8(*d));
+    if (!date.empty()) msg.date = date;
+  }
+}
+
+// The header block alone, so an over-limit message still says who sent it and which it is.
+void read_headers_only(std::string_view raw, const parse_limits& limits, parsed_message& msg) {
+  std::size_t end = raw.find("\n\n");
+  std::size_t crlf = raw.find("\r\n\r\n");
+  if (crlf != raw.npos && (end == raw.npos || crlf < end)) end = crlf;
+  if (end == raw.npos || end > 256 * 1024) return;
+  parse_limits header_limits = limits;
+  header_limits.max_message_bytes = end + 4;
+  mime_read_result headers = read_mime(raw.substr(0, end + 1), header_limits);
+  if (headers.root) read_headers(*headers.root, msg);
+}
+
+// A message/rfc822 part directly under the root: a mail forwarded as an attachment.
+const mime_part* attached_message(const mime_part& root) {
+  for (const mime_part& child : root.children) {
+    if (child.media_type() == "message/rfc822" && !child.children.empty()) {
+      return &child.children.front();
+    }
+  }
+  return nullptr;
+}
+
+void set_if(std::optional<std::string>& to, const std::optional<std::string>& from) {
+  if (from) to = from;
+}
+
+void fill_fields(const extracted_fields& f, parsed_message& msg) {
+  set_if(msg.company, f.company);
+  set_if(msg.contact_name, f.contact_name);
+  set_if(msg.contact_phone, f.contact_phone);
+  set_if(msg.cco_id, f.cco_id);
+  set_if(msg.contact_email, f.contact_email);
+  set_if(msg.contract, f.contract);
+  set_if(msg.smart_account, f.smart_account);
+  set_if(msg.virtual_account, f.virtual_account);
+  set_if(msg.description, f.description);
+  set_if(msg.location, f.location);
+  set_if(msg.alt_contact_name, f.alt_contact_name);
+  set_if(msg.alt_contact_phone, f.alt_contact_phone);
+}
+
+void list_missing(parsed_message& msg) {
+  auto need = [&](const std::optional<std::string>& v, const char* name) {
+    if (!v) msg.missing.emplace_back(name);
+  };
+  need(msg.company, "company");
+  need(msg.contact_name, "contact_name");
+  need(msg.contact_phone, "contact_phone");
+  if (!msg.contract && !(msg.smart_account && msg.virtual_account))
+    msg.missing.emplace_back("contract");
+  need(msg.product, "product");
+  need(msg.description, "description");
+}
+
+// Where the request was read from, when it is not simply the chosen body.
+struct request_source {
+  std::string request;    ///< the text fields were read from, quotes and signature cut
+  std::string body_text;  ///< the decoded body that text came from
+  extracted_fields fields;
+  std::optional<std::string> forwarded_from;  ///< sender of a forwarded request
+  std::optional<std::string> forwarded_subject;
+  std::string note;  ///< a warning saying where the request was found, if not in the body
+};
+
+// The request is the sender's own text, unless they only forward someone else's mail (inline
+// or attached), or it sits in another text part (a winmail.dat body).
+request_source locate_request(const mime_part& root, const std::string& body_text,
+                              const label_table& labels) {
+  request_source own;
+  own.request = strip_reply(body_text);
+  own.fields = extract_fields(own.request, labels);
+  own.body_text = body_text;
+  if (own.fields.count > 0) return own;
+
+  if (std::optional<inline_forward> fwd = split_forward(body_text)) {
+    request_source inner;
+    inner.request = strip_reply(fwd->forwarded);
+    inner.fields = extract_fields(inner.request, labels);
+    if (inner.fields.count > 0) {
+      inner.body_text = body_text;
+      if (fwd->from) {
+        if (auto address = parse_mailbox(*fwd->from).address) inner.forwarded_from = utf8(*address);
+      }
+      inner.forwarded_subject = fwd->subject;
+      inner.note = "read the request from the forwarded message";
+      return inner;
+    }
+  }
+  if (const mime_part* message = attached_message(root)) {
+    request_source inner;
+    inner.body_text = select_body(*message).text;
+    inner.request = strip_reply(inner.body_text);
+    inner.fields = extract_fields(inner.request, labels);
+    if (inner.fields.count > 0) {
+      if (const std::string* f = message->header("From")) {
+        if (auto address = parse_mailbox(*f).address) inner.forwarded_from = utf8(*address);
+      }
+      if (const std::string* s = message->header("Subject")) {
+        inner.forwarded_subject = decode_header_text(*s);
+      }
+      inner.note = "read the request from the attached message";
+      return inner;
+    }
+  }
+  for (const mime_part* part : text_parts(root)) {
+    request_source other;
+    other.body_text = part_text(*part).text;
+    other.request = strip_reply(other.body_text);
+    other.fields = extract_fields(other.request, labels);
+    if (other.fields.count > 0) return other;
+  }
+  return own;
+}
+
+void parse_into(std::string_view raw, const config::product_catalog& catalog,
+                const parse_limits& limits, const label_table& labels, parsed_message& msg) {
+  mime_read_result mime = read_mime(raw, limits);
+  if (!mime.root) {
+    msg.kind = message_kind::unreadable;
+    msg.warnings.push_back("unreadable: " + mime.error);
+    if (mime.error.find("max_header_line") == std::string::npos)
+      read_headers_only(raw, limits, msg);
+    return;
+  }
+  mime_part& root = *mime.root;
+  for (std::string& w : mime.warnings) msg.warnings.push_back(std::move(w));
+  for (std::string& w : unpack_tnef(root)) msg.warnings.push_back(std::move(w));
+  read_headers(root, msg);
+
+  body_choice body = select_body(root);
+  for (std::string& w : body.warnings) msg.warnings.push_back(std::move(w));
+  if (!msg.from_address && msg.subject.empty() && !msg.message_id && trim(body.text).empty()) {
+    msg.kind = message_kind::unreadable;
+    msg.warnings.push_back("unreadable: no message headers and no text found");
+    return;
+  }
+
+  request_source source = locate_request(root, body.text, labels);
+  if (!source.note.empty()) msg.warnings.push_back(source.note);
+  msg.body_text = std::move(source.body_text);
+  const extracted_fields& fields = source.fields;
+  const std::string& request = source.request;
+  const std::optional<std::string>& forwarded_from = source.forwarded_from;
+  const std::optional<std::string>& forwarded_subject = source.forwarded_subject;
+  fill_fields(fields, msg);
+  if (!msg.contact_email) {
+    if (forwarded_from) {
+      msg.contact_email = forwarded_from;
+      msg.warnings.push_back("contact_email taken from the forwarded From");
+    } else if (msg.from_address) {
+      msg.contact_email = msg.from_address;
+      msg.warnings.push_back("contact_email taken from From");
+    }
+  }
+
+  msg.case_ref = find_case_ref(msg.subject, body.text);
+
+  // Product: the subject decides the queue; then the body's field; then any name it mentions.
+  msg.product = match_product(strip_subject_prefixes(msg.subject), catalog);
+  if (!msg.product && fields.product) msg.product = match_product(*fields.product, catalog);
+  if (!msg.product && forwarded_subject) {
+    msg.product = match_product(strip_subject_prefixes(*forwarded_subject), catalog);
+  }
+  if (!msg.product) msg.product = product_mentioned(request, catalog);
+
+  msg.kind = classify(root, msg.subject, msg.from_address, msg.case_ref.has_value());
+
+  if (msg.kind == message_kind::new_case || msg.kind == message_kind::follow_up) {
+    severity_result sev =
+        decide_severity({fields.severity, fields.impact, fields.urgency, msg.subject, request});
+    // An update that states no severity keeps the case's own: nothing is inferred for it.
+    if (msg.kind == message_kind::new_case || !sev.inferred) {
+      msg.severity = sev.severity;
+      msg.severity_inferred = sev.inferred;
+      for (std::string& w : sev.warnings) msg.warnings.push_back(std::move(w));
+    }
+  }
+  if (msg.kind == message_kind::new_case) {
+    list_missing(msg);
+    if (trim(body.text).empty()) msg.warnings.push_back("no text part found");
+  }
+  msg.attachments = list_attachments(root);
+}
+
+}  // namespace
+
+parsed_message parse_message(std::string_view raw, const config::product_catalog& catalog,
+                             const parse_options& options) {
+  parsed_message msg;
+  try {
+    label_table labels;
+    for (const label_synonym& s : options.labels) {
+      if (!labels.add(s.field, s.label)) {
+        msg.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" + s.field +
+                               "\"");
+      }
+    }
+    parse_into(raw, catalog, options.limits, labels, msg);
+    // Warnings quote header bytes (charset labels, names): they go to JSON and logs too.
+    for (std::string& w : msg.warnings) w = utf8(w);
+  } catch (const std::exception& e) {
+    msg.kind = message_kind::unreadable;
+    msg.warnings.push_back(std::string("unreadable: ") + e.what());
+  } catch (...) {
+    msg.kind = message_kind::unreadable;
+    msg.warnings.push_back("unreadable: unexpected error");
+  }
+  return msg;
+}
+
+parsed_message parse_message(std::string_view raw, const config::product_catalog& catalog,
+                             const parse_limits& limits) {
+  return parse_message(raw, catalog, parse_options{limits, {}});
+}
+
+}  // namespace tacmail::parser

@@ -9,6 +9,7 @@
 
 #include "tacmail/config/catalog.hpp"
 #include "tacmail/config/settings.hpp"
+#include "tacmail/config/templates.hpp"
 #include "tacmail/parser/message.hpp"
 
 namespace tacmail::routing {
@@ -33,6 +34,7 @@ struct routing_rules {
   config::product_catalog products;
   config::contract_catalog contracts;
   config::routing_settings policy;
+  config::reply_templates templates;  ///< operator overrides of the reply texts
 };
 
 /// Decides queue, status, entitlement, flags and response time for a request that opens a

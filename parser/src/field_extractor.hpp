@@ -1,0 +1,69 @@
+// `Label: value` lines -> the request fields of DOMAIN.md. Labels are matched case-, space- and
+// punctuation-insensitively against a synonym table; the value may sit on the next line, and the
+// description runs on until the next label.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace tacmail::parser::detail {
+
+enum class request_field {
+  company,
+  contact_name,
+  contact_phone,
+  cco_id,
+  contact_email,
+  contract,
+  smart_account,
+  virtual_account,
+  product,
+  severity,
+  impact,
+  urgency,
+  description,
+  location,
+  alt_contact_name,
+  alt_contact_phone,
+};
+
+/// Label spellings -> fields: the built-in synonyms plus any a TAC configures.
+class label_table {
+ public:
+  label_table();  ///< the built-in synonyms
+  /// Adds `label` for the field named by its JSON key ("contract", "severity", ...); false if
+  /// there is no such field.
+  bool add(std::string_view field_key, std::string_view label);
+  std::optional<request_field> find(std::string_view label) const;
+
+ private:
+  std::unordered_map<std::string, request_field> by_key_;
+};
+
+struct extracted_fields {
+  std::optional<std::string> company;
+  std::optional<std::string> contact_name;
+  std::optional<std::string> contact_phone;
+  std::optional<std::string> cco_id;
+  std::optional<std::string> contact_email;
+  std::optional<std::string> contract;
+  std::optional<std::string> smart_account;
+  std::optional<std::string> virtual_account;
+  std::optional<std::string> product;
+  std::optional<std::string> severity;  ///< the Business effect / Severity value as written
+  std::optional<std::string> impact;    ///< for the impact x urgency matrix
+  std::optional<std::string> urgency;
+  std::optional<std::string> description;
+  std::optional<std::string> location;
+  std::optional<std::string> alt_contact_name;
+  std::optional<std::string> alt_contact_phone;
+
+  /// How many labelled fields were found; a forwarded mail is read when the outer has none.
+  int count = 0;
+};
+
+extracted_fields extract_fields(std::string_view text, const label_table& labels);
+
+}  // namespace tacmail::parser::detail

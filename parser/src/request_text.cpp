@@ -1,0 +1,146 @@
+// Reply and forward structure of plain text, recognised by the markers the common clients
+// (Gmail, Outlook, Apple Mail, Thunderbird) write.
+#include "request_text.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "text_util.hpp"
+
+namespace tacmail::parser::detail {
+namespace {
+
+bool is_forward_marker(std::string_view line) {
+  std::string_view t = trim(line);
+  return ifind(t, "forwarded message") != t.npos || istarts_with(t, "begin forwarded message") ||
+         (ifind(t, "original message") != t.npos && t.find("--") != t.npos) ||
+         (t.find("--") == 0 && ifind(t, "weitergeleitete nachricht") != t.npos) ||
+         (t.find("--") == 0 && ifind(t, "message transf") != t.npos);
+}
+
+// "On Mon, 3 Jun 2024 at 10:00, Jane <jane@x.com> wrote:" (maybe wrapped over two lines), and
+// the German/French/Spanish forms.
+bool is_attribution(const std::vector<std::string_view>& lines, std::size_t i) {
+  std::string_view t = trim(lines[i]);
+  const bool starts = istarts_with(t, "on ") || istarts_with(t, "am ") || istarts_with(t, "le ") ||
+                      istarts_with(t, "el ");
+  if (!starts) return false;
+  auto ends_quote = [](std::string_view l) {
+    l = trim(l);
+    return (l.size() >= 6 && iequals(l.substr(l.size() - 6), "wrote:")) ||
+           (l.size() >= 8 && iequals(l.substr(l.size() - 8), "schrieb:")) ||
+           ifind(l, "crit :") != l.npos || ifind(l, "crit:") != l.npos ||
+           (l.size() >= 9 && iequals(l.substr(l.size() - 9), "escribió:"));
+  };
+  if (ends_quote(t)) return true;
+  return i + 1 < lines.size() && ends_quote(lines[i + 1]);
+}
+
+// Outlook's quote header: "From: ..." then "Sent:"/"Date:" within the next lines.
+bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i) {
+  std::string_view t = trim(lines[i]);
+  if (!istarts_with(t, "from:") && !istarts_with(t, "von:") && !istarts_with(t, "de :") &&
+      !istarts_with(t, "de:")) {
+    return false;
+  }
+  for (std::size_t j = i + 1; j < lines.size() && j <= i + 3; ++j) {
+    std::string_view n = trim(lines[j]);
+    if (istarts_with(n, "sent:") || istarts_with(n, "date:") || istarts_with(n, "gesendet:") ||
+        istarts_with(n, "envoy")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Where what the sender typed ends: mobile-client taglines, ticket-system footers, legal text.
+bool is_disclaimer(std::string_view line) {
+  std::string_view t = trim(line);
+  for (std::string_view tagline :
+       {"sent from my ", "sent from mail for windows", "sent from outlook for ", "get outlook for ",
+        "sent from yahoo mail", "von meinem iphone gesendet", "von meinem ipad gesendet",
+        "envoy\xC3\xA9 de mon ", "enviado desde mi ", "inviato da ", "this is an automated ",
+        "this message was sent by ", "this message was sent automatically",
+        "please do not reply to this", "do not reply to this"}) {
+    if (istarts_with(t, tagline)) return true;
+  }
+  return istarts_with(t, "this e-mail and any attachments") ||
+         istarts_with(t, "this email and any attachments") ||
+         istarts_with(t, "this message and any attachments") ||
+         istarts_with(t, "this email is confidential") ||
+         istarts_with(t, "confidentiality notice") || istarts_with(t, "disclaimer:") ||
+         istarts_with(t, "the information contained in this");
+}
+
+std::string join(const std::vector<std::string_view>& lines, std::size_t from, std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to && i < lines.size(); ++i) {
+    out.append(lines[i]);
+    out.push_back('\n');
+  }
+  return tidy_text(out);
+}
+
+}  // namespace
+
+std::string strip_reply(std::string_view text) {
+  const std::vector<std::string_view> lines = split_lines(text);
+  std::string out;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (line == "-- " || line == "--" || trim(line) == "________________________________" ||
+        is_attribution(lines, i) || is_outlook_header(lines, i) || is_disclaimer(line) ||
+        is_forward_marker(line)) {
+      break;
+    }
+    if (!trim(line).empty() && trim(line).front() == '>') continue;
+    out.append(line);
+    out.push_back('\n');
+  }
+  return tidy_text(out);
+}
+
+std::optional<inline_forward> split_forward(std::string_view text) {
+  const std::vector<std::string_view> lines = split_lines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const bool marker = is_forward_marker(lines[i]);
+    // Outlook forwards with a rule and a From:/Sent: block, no "forwarded" words.
+    const bool outlook = !marker && (trim(lines[i]) == "________________________________") &&
+                         i + 1 < lines.size() && is_outlook_header(lines, i + 1);
+    if (!marker && !outlook) continue;
+    inline_forward fwd;
+    fwd.note = join(lines, 0, i);
+    // Apple Mail quotes what it forwards: take one level of "> " off the rest.
+    std::vector<std::string_view> rest(lines.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                       lines.end());
+    const auto first =
+        std::find_if(rest.begin(), rest.end(), [](std::string_view l) { return !trim(l).empty(); });
+    if (first != rest.end() && first->front() == '>') {
+      for (std::string_view& l : rest) {
+        if (!l.empty() && l.front() == '>') l.remove_prefix(1);
+        if (!l.empty() && l.front() == ' ') l.remove_prefix(1);
+      }
+    }
+    // The forwarded header block: "From:", "Date:", "Subject:", "To:" ... up to a blank line.
+    std::size_t j = 0;
+    while (j < rest.size() && trim(rest[j]).empty()) ++j;
+    for (; j < rest.size(); ++j) {
+      std::string_view l = trim(rest[j]);
+      if (l.empty()) break;
+      std::size_t colon = l.find(':');
+      if (colon == l.npos || colon > 20) break;
+      std::string_view name = trim(l.substr(0, colon));
+      std::string_view value = trim(l.substr(colon + 1));
+      if (iequals(name, "from") || iequals(name, "von") || iequals(name, "de")) {
+        fwd.from = std::string(value);
+      } else if (iequals(name, "subject") || iequals(name, "betreff") || iequals(name, "objet")) {
+        fwd.subject = std::string(value);
+      }
+    }
+    fwd.forwarded = join(rest, j, rest.size());
+    return fwd;
+  }
+  return std::nullopt;
+}
+
+}  // namespace tacmail::parser::detail
