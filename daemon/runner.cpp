@@ -106,7 +106,10 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
                                           parser::parse_limits{settings.limits.max_message_size,
                                                                settings.limits.max_mime_depth,
                                                                settings.limits.max_parts,
-                                                               settings.limits.max_header_line}};
+                                                               settings.limits.max_header_line},
+                                          settings.smtp.max_replies_per_hour,
+                                          settings.smtp.authserv_id,
+                                          settings.smtp.reply_on_follow_up};
   intake::engine engine(
       *store, rules_of(config), engine_settings,
       [&worker] {

@@ -8,6 +8,7 @@
 #include "smtp/message_writer.hpp"
 #include "store/error.hpp"
 #include "tacmail/routing/reply.hpp"
+#include "tacmail/routing/reply_policy.hpp"
 
 namespace tacmail::daemon::intake {
 
@@ -123,6 +124,7 @@ engine::engine(store::case_store& store, routing::routing_rules rules, engine_se
       rules_(std::move(rules)),
       settings_(std::move(settings)),
       own_address_(lower(smtp::address_of(settings_.from_header).value_or(""))),
+      reply_limits_{own_address_, settings_.max_replies_per_hour, settings_.authserv_id},
       on_reply_queued_(std::move(on_reply_queued)),
       events_(events) {}
 
@@ -224,7 +226,8 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
   if (fd.what == routing::follow_up_decision::kind::new_case)
     return open_case(m, origin, now, fingerprint(m), std::make_pair(case_number, fd));
 
-  store::case_note note{m, origin, now, fd.status, fd.filled, fd.reasons, std::nullopt};
+  store::case_note note{m, origin, now, fd.status, fd.filled, fd.reasons, std::nullopt,
+                        std::nullopt};
   if (!fd.filled.empty()) {
     // The customer completed the request: judge it again on everything now known.
     const auto details = store_.find_case(case_number, ec);
@@ -235,8 +238,26 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
                                            : ""));
     note.redecision = std::move(again);
   }
+  std::optional<routing::reply_verdict> verdict;
+  if (settings_.reply_on_follow_up) {
+    verdict = judge_reply(m, now, ec);
+    if (ec) return store_failure(ec, "counting the sender's recent replies");
+    {
+      std::vector<std::string> still_missing = view->missing;
+      std::erase_if(still_missing, [&](const std::string& f) {
+        return std::find(fd.filled.begin(), fd.filled.end(), f) != fd.filled.end();
+      });
+      note.reply = queued(routing::compose_follow_up_received(case_number, m, fd.status,
+                                                               still_missing, rules_.templates),
+                          "tacmail." + case_number + ".note-" + std::to_string(origin.uid) + "." +
+                              std::to_string(origin.uidvalidity),
+                          *verdict, now);
+      if (!verdict->answer) note.reasons.push_back("no acknowledgement: " + verdict->reason);
+    }
+  }
   store_.add_note(case_number, note, ec);
   if (ec) return store_failure(ec, "adding the note to case " + case_number);
+  if (verdict) announce(*verdict, case_number, m);
   std::string summary = "status " + fd.status;
   if (!fd.filled.empty()) {
     summary += "; supplies";
@@ -258,34 +279,63 @@ outcome engine::open_case(const parser::parsed_message& m, const store::message_
     d.reasons.insert(d.reasons.end(), related->second.reasons.begin(),
                      related->second.reasons.end());
   }
-  const std::string sender = lower(m.from_address.value_or(""));
-  bool answer = true;
-  if (!smtp::valid_address(sender)) {
-    answer = false;
-    d.flags.push_back("no_reply");
-    d.reasons.push_back("no reply: sender address '" + sender + "' is not a valid address");
-  } else if (!own_address_.empty() && sender == own_address_) {
-    answer = false;
-    d.flags.push_back("no_reply");
-    d.reasons.push_back("no reply: the mail comes from our own address");
+  std::error_code ec;
+  const auto verdict = judge_reply(m, now, ec);
+  if (ec) return store_failure(ec, "counting the sender's recent replies");
+  if (!verdict.answer) {
+    d.flags.push_back(verdict.flag);
+    d.reasons.push_back("no reply: " + verdict.reason);
   }
-
   auto make_reply = [&](const std::string& number) -> store::queued_reply {
-    if (!answer) return {};
-    routing::reply_content content = routing::compose_case_opened(number, m, d, rules_.policy, rules_.templates);
-    content.to_address = sender;
-    const std::string id = "tacmail." + number + ".opened@" + domain_of(own_address_);
-    return {id, sender, settings_.envelope_from,
-            smtp::write_reply(content, settings_.from_header, id, now)};
+    return queued(routing::compose_case_opened(number, m, d, rules_.policy, rules_.templates),
+                  "tacmail." + number + ".opened", verdict, now);
   };
 
-  std::error_code ec;
   const std::string number = store_.open_case({m, d, origin, now, fp}, make_reply, ec);
   if (ec) return store_failure(ec, "storing the case");
   outcome o{outcome::kind::opened, number, ""};
   log(origin, m, o, &d);
-  if (answer && on_reply_queued_) on_reply_queued_();
+  announce(verdict, number, m);
   return o;
+}
+
+routing::reply_verdict engine::judge_reply(const parser::parsed_message& m, clock::time_point now,
+                                           std::error_code& ec) {
+  const std::string sender = lower(m.from_address.value_or(""));
+  const bool valid = smtp::valid_address(sender);
+  const std::size_t recent =
+      valid ? store_.replies_to_since(sender, now - std::chrono::hours(1), ec) : 0;
+  return routing::may_answer(m, valid, recent, reply_limits_);
+}
+
+store::queued_reply engine::queued(routing::reply_content content, const std::string& id_prefix,
+                                   const routing::reply_verdict& verdict, clock::time_point now) {
+  // An invalid sender gets no outbox row at all: there is nobody to record a reply for.
+  if (!smtp::valid_address(lower(content.to_address))) return {};
+  content.to_address = lower(content.to_address);
+  const std::string id = id_prefix + "@" + domain_of(own_address_);
+  return {id, content.to_address, settings_.envelope_from,
+          smtp::write_reply(content, settings_.from_header, id, now),
+          verdict.answer ? std::string() : verdict.reason};
+}
+
+void engine::announce(const routing::reply_verdict& verdict, const std::string& case_number,
+                      const parser::parsed_message& m) {
+  if (verdict.answer) {
+    if (on_reply_queued_) on_reply_queued_();
+    return;
+  }
+  spdlog::info("reply suppressed: case {} to {}: {}", case_number,
+               m.from_address.value_or("?"), verdict.reason);
+  if (!events_) return;
+  ops::case_event e;
+  e.event = "reply_suppressed";
+  e.case_number = case_number;
+  e.sender = m.from_address.value_or("");
+  e.message_id = m.message_id.value_or("");
+  e.flags.push_back(verdict.flag);
+  e.reasons.push_back(verdict.reason);
+  events_->record(e);
 }
 
 outcome engine::record(const std::string& case_number, const parser::parsed_message& m,

@@ -11,6 +11,8 @@
 #include "store/case_store.hpp"
 #include "tacmail/parser/parser.hpp"
 #include "tacmail/routing/decision.hpp"
+#include "tacmail/routing/reply.hpp"
+#include "tacmail/routing/reply_policy.hpp"
 
 namespace tacmail::daemon::intake {
 
@@ -37,6 +39,9 @@ struct engine_settings {
   std::string from_header;    ///< the reply's From: "Technical Support <tac@example.com>"
   std::string envelope_from;  ///< empty: the null reverse-path <> (RFC 3834 §3.3)
   parser::parse_limits limits{};
+  int max_replies_per_hour = 10;           ///< per recipient; 0: unlimited
+  std::optional<std::string> authserv_id;  ///< DMARC backscatter guard; empty: off
+  bool reply_on_follow_up = false;
 };
 
 class engine {
@@ -66,6 +71,15 @@ class engine {
                  const store::message_origin& origin, const std::string& role,
                  const std::string& note, outcome::kind what, clock::time_point now);
   outcome store_failure(std::error_code ec, const std::string& doing);
+  /// Whether to answer `m`; `ec` set when the store cannot count the sender's recent replies.
+  routing::reply_verdict judge_reply(const parser::parsed_message& m, clock::time_point now,
+                                     std::error_code& ec);
+  /// The outbox row for `content`: suppressed (recorded, never sent) when the verdict says so.
+  store::queued_reply queued(routing::reply_content content, const std::string& id_prefix,
+                             const routing::reply_verdict& verdict, clock::time_point now);
+  /// Wakes the sender for a queued reply, or logs and reports a suppressed one.
+  void announce(const routing::reply_verdict& verdict, const std::string& case_number,
+                const parser::parsed_message& m);
   /// One human log line and one case event per outcome.
   void log(const store::message_origin& origin, const parser::parsed_message& m,
            const outcome& o, const routing::decision* d) const;
@@ -74,6 +88,7 @@ class engine {
   routing::routing_rules rules_;
   engine_settings settings_;
   std::string own_address_;
+  routing::reply_limits reply_limits_;
   std::function<void()> on_reply_queued_;
   ops::event_sink* events_;
   std::chrono::steady_clock::time_point started_;  ///< when the mail in hand was handed over

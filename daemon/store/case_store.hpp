@@ -107,6 +107,7 @@ struct queued_reply {
   std::string recipient;
   std::string envelope_from;
   std::string content;
+  std::string suppressed;  ///< non-empty: recorded as suppressed for this reason, never sent
 };
 
 /// Everything needed to store a new case.
@@ -129,6 +130,7 @@ struct case_note {
   /// Routing judged again on the completed fields: its queue, entitlement and flags replace
   /// the case's (status stays new_status, response time stays).
   std::optional<routing::decision> redecision;
+  std::optional<queued_reply> reply;  ///< the acknowledgement, when the operator wants one
 };
 
 /// A mailbox's state as the running daemon last reported it (for `tacmaild status`).
@@ -216,6 +218,9 @@ class case_store {
   virtual std::vector<outbox_entry> due_replies(clock::time_point now, std::size_t limit,
                                                 std::error_code& ec) = 0;
   virtual std::size_t pending_replies(std::error_code& ec) = 0;
+  /// Replies queued to `recipient` since `since`, suppressed ones not counted (rate limit).
+  virtual std::size_t replies_to_since(const std::string& recipient, clock::time_point since,
+                                       std::error_code& ec) = 0;
   virtual void mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) = 0;
   /// retry_at empty: permanent failure.
   virtual void mark_reply_failed(std::int64_t id, const std::string& error,

@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   sent_at TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt);
+CREATE INDEX IF NOT EXISTS outbox_by_recipient ON outbox (recipient, created);
 )sql";
 
 std::error_code classify(const SQLite::Exception& e) {
@@ -185,6 +186,27 @@ struct sqlite_store::impl {
       last_error = e.what();
     }
     return decltype(work()){};
+  }
+
+  // A reply without recipient is not queued at all; a suppressed one is recorded, not sent.
+  void queue_reply(const std::string& case_number, const queued_reply& reply,
+                   clock::time_point at) {
+    if (reply.recipient.empty()) return;
+    SQLite::Statement out(db,
+                          "INSERT INTO outbox (case_number, message_id, recipient, "
+                          "envelope_from, content, created, next_attempt, status, last_error) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const std::string now = routing::to_rfc3339(at);
+    out.bind(1, case_number);
+    out.bind(2, reply.message_id);
+    out.bind(3, reply.recipient);
+    out.bind(4, reply.envelope_from);
+    out.bind(5, reply.content.data(), static_cast<int>(reply.content.size()));
+    out.bind(6, now);
+    out.bind(7, now);
+    out.bind(8, reply.suppressed.empty() ? "pending" : "suppressed");
+    out.bind(9, reply.suppressed);
+    out.exec();
   }
 
   // The cursor moves forward only; a new UIDVALIDITY restarts it.
@@ -365,22 +387,7 @@ std::string sqlite_store::open_case(
     impl_->insert_message(number, m, c.origin, "opened", "", c.received, c.fingerprint);
     impl_->advance_cursor(c.origin);
 
-    const queued_reply reply = make_reply(number);
-    if (!reply.recipient.empty()) {
-      SQLite::Statement out(db,
-                            "INSERT INTO outbox (case_number, message_id, recipient, "
-                            "envelope_from, content, created, next_attempt) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)");
-      const std::string now = routing::to_rfc3339(c.received);
-      out.bind(1, number);
-      out.bind(2, reply.message_id);
-      out.bind(3, reply.recipient);
-      out.bind(4, reply.envelope_from);
-      out.bind(5, reply.content.data(), static_cast<int>(reply.content.size()));
-      out.bind(6, now);
-      out.bind(7, now);
-      out.exec();
-    }
+    impl_->queue_reply(number, make_reply(number), c.received);
     t.commit();
     return number;
   });
@@ -481,6 +488,7 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
       rejudge.exec();
     }
     impl_->insert_message(case_number, note.request, note.origin, "follow_up", "", note.received);
+    if (note.reply) impl_->queue_reply(case_number, *note.reply, note.received);
     impl_->advance_cursor(note.origin);
     t.commit();
     return 0;
@@ -675,6 +683,19 @@ std::vector<outbox_entry> sqlite_store::due_replies(clock::time_point now, std::
 std::size_t sqlite_store::pending_replies(std::error_code& ec) {
   return impl_->guarded(ec, [&] {
     SQLite::Statement st(impl_->db, "SELECT count(*) FROM outbox WHERE status = 'pending'");
+    st.executeStep();
+    return static_cast<std::size_t>(st.getColumn(0).getInt64());
+  });
+}
+
+std::size_t sqlite_store::replies_to_since(const std::string& recipient, clock::time_point since,
+                                           std::error_code& ec) {
+  return impl_->guarded(ec, [&] {
+    SQLite::Statement st(impl_->db,
+                         "SELECT count(*) FROM outbox WHERE recipient = ? AND created >= ? "
+                         "AND status <> 'suppressed'");
+    st.bind(1, recipient);
+    st.bind(2, routing::to_rfc3339(since));
     st.executeStep();
     return static_cast<std::size_t>(st.getColumn(0).getInt64());
   });

@@ -45,6 +45,14 @@ void read_headers(const mime_part& root, parsed_message& msg) {
     std::string date = collapse_spaces(utf8(*d));
     if (!date.empty()) msg.date = date;
   }
+  if (const std::string* s = root.header("X-Auto-Response-Suppress")) {
+    msg.auto_response_suppress = collapse_spaces(utf8(*s));
+  }
+  for (const header_field& f : root.headers) {
+    if (iequals(f.name, "Authentication-Results")) {
+      msg.authentication_results.push_back(collapse_spaces(utf8(f.value)));
+    }
+  }
 }
 
 // The header block alone, so an over-limit message still says who sent it and which it is.

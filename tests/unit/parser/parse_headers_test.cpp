@@ -78,3 +78,15 @@ TEST_CASE("message ids without brackets; Date as written") {
   CHECK(m.references == std::vector<std::string>{"r1@b.example", "r2@b.example", "r3@b.example"});
   CHECK(m.date == "Mon, 3 Jun 2024 11:14:20 +0200 (CEST)");
 }
+
+TEST_CASE("X-Auto-Response-Suppress and every Authentication-Results header, unfolded") {
+  auto m = with_headers(
+      "From: a@b.example\r\nX-Auto-Response-Suppress: DR, OOF,\r\n AutoReply\r\n"
+      "Authentication-Results: mx.example.com;\r\n\tdmarc=pass header.from=b.example\r\n"
+      "Authentication-Results: mx.example.com; spf=fail smtp.mailfrom=b.example");
+  CHECK(m.auto_response_suppress == "DR, OOF, AutoReply");
+  const std::vector<std::string> expected{"mx.example.com; dmarc=pass header.from=b.example",
+                                          "mx.example.com; spf=fail smtp.mailfrom=b.example"};
+  CHECK(m.authentication_results == expected);
+  CHECK(with_headers("From: a@b.example").auto_response_suppress.empty());
+}

@@ -32,6 +32,10 @@ struct parsed_message {
   std::vector<std::string> in_reply_to;     ///< message ids, without angle brackets
   std::vector<std::string> references;      ///< message ids, without angle brackets
   std::optional<std::string> date;          ///< the Date: header as written
+  /// X-Auto-Response-Suppress as written (Microsoft: All, AutoReply, OOF, ...); absent: empty.
+  std::string auto_response_suppress;
+  /// Each Authentication-Results header, unfolded (RFC 8601), for the DMARC backscatter guard.
+  std::vector<std::string> authentication_results;
 
   // Fields of the request (DOMAIN.md).
   std::optional<std::string> company;
