@@ -103,10 +103,7 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
   }
 
   intake::engine_settings engine_settings{settings.smtp.from, settings.smtp.envelope_from,
-                                          parser::parse_limits{settings.limits.max_message_size,
-                                                               settings.limits.max_mime_depth,
-                                                               settings.limits.max_parts,
-                                                               settings.limits.max_header_line},
+                                          parser::parse_options_of(settings),
                                           settings.smtp.max_replies_per_hour,
                                           settings.smtp.authserv_id,
                                           settings.smtp.reply_on_follow_up};
@@ -196,13 +193,13 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
           spdlog::error("reload rejected, the running config stays: {}", e.to_string());
       } else {
         const auto& next = reloaded.value->settings;
-        engine.replace_rules(rules_of(*reloaded.value));
+        engine.replace_rules(rules_of(*reloaded.value), parser::parse_options_of(next));
         spdlog::set_level(spdlog::level::from_str(next.logging.level));
         std::vector<std::string> need_restart;
         if (next.mailboxes != settings.mailboxes) need_restart.push_back("mailboxes");
         if (next.smtp != settings.smtp) need_restart.push_back("smtp");
         if (next.storage != settings.storage) need_restart.push_back("storage");
-        if (next.limits != settings.limits) need_restart.push_back("limits");
+        if (next.limits != settings.limits) need_restart.push_back("limits (the IMAP literal cap)");
         spdlog::info("reload: {} products, {} contracts and the routing policy in force",
                      reloaded.value->products.products.size(),
                      reloaded.value->contracts.contracts.size());

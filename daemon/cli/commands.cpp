@@ -76,7 +76,9 @@ int parse_command(const std::filesystem::path& message_file,
     if (!config) return 2;
   }
   const auto catalog = config ? config->products : config::builtin_product_catalog();
-  const auto message = parser::parse_message(raw.str(), catalog);
+  const auto message =
+      config ? parser::parse_message(raw.str(), catalog, parser::parse_options_of(config->settings))
+             : parser::parse_message(raw.str(), catalog);
   std::optional<routing::decision> decision;
   if (config) {
     routing::routing_rules rules{config->products, config->contracts, config->settings.routing,

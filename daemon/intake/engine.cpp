@@ -159,7 +159,7 @@ outcome engine::process(const store::message_origin& origin, std::string_view ra
   if (seen.state == store::origin_state::kind::quarantined)
     return {outcome::kind::quarantined, "", seen.reason};
 
-  const parser::parsed_message m = parser::parse_message(raw, rules_.products, settings_.limits);
+  const parser::parsed_message m = parser::parse_message(raw, rules_.products, settings_.parsing);
 
   if (m.kind == parser::message_kind::unreadable) {
     std::string reason = "unreadable";

@@ -38,7 +38,7 @@ const char* to_string(outcome::kind k);
 struct engine_settings {
   std::string from_header;    ///< the reply's From: "Technical Support <tac@example.com>"
   std::string envelope_from;  ///< empty: the null reverse-path <> (RFC 3834 §3.3)
-  parser::parse_limits limits{};
+  parser::parse_options parsing{};  ///< limits and the operator's extra labels
   int max_replies_per_hour = 10;           ///< per recipient; 0: unlimited
   std::optional<std::string> authserv_id;  ///< DMARC backscatter guard; empty: off
   bool reply_on_follow_up = false;
@@ -49,8 +49,11 @@ class engine {
   engine(store::case_store& store, routing::routing_rules rules, engine_settings settings,
          std::function<void()> on_reply_queued = {}, ops::event_sink* events = nullptr);
 
-  /// New catalogs and policy (SIGHUP); takes effect from the next mail.
-  void replace_rules(routing::routing_rules rules) { rules_ = std::move(rules); }
+  /// New catalogs, policy and labels (SIGHUP); take effect from the next mail.
+  void replace_rules(routing::routing_rules rules, parser::parse_options parsing) {
+    rules_ = std::move(rules);
+    settings_.parsing = std::move(parsing);
+  }
 
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 

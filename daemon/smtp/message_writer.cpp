@@ -37,13 +37,22 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
 }
 
+// `end` moved back to the start of the UTF-8 sequence it falls in: at most 3 bytes, and never
+// to `floor` or before, so invalid UTF-8 (a run of continuation bytes) still makes progress.
+std::size_t char_boundary(std::string_view text, std::size_t end, std::size_t floor) {
+  for (int i = 0; i < 3 && end > floor + 1 && end < text.size() &&
+                  (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80;
+       ++i)
+    --end;
+  return end;
+}
+
 // RFC 2047 B-encoding in words of at most 75 characters, never splitting a UTF-8 sequence.
 std::string encode_words(std::string_view text) {
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    std::size_t end = std::min(text.size(), pos + 45);
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    const std::size_t end = char_boundary(text, std::min(text.size(), pos + 45), pos);
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(text.substr(pos, end - pos)) + "?=";
     pos = end;
@@ -51,9 +60,14 @@ std::string encode_words(std::string_view text) {
   return out;
 }
 
+std::string capped(std::string text, std::size_t limit) {
+  if (text.size() > limit) text.resize(limit);
+  return text;
+}
+
 std::string header_value(std::string_view text) {
   std::string clean = clean_header_text(text);
-  if (clean.size() > 900) clean.resize(900);
+  if (clean.size() > 900) clean.resize(char_boundary(clean, 900, 0));
   return is_ascii(clean) ? clean : encode_words(clean);
 }
 
@@ -126,8 +140,8 @@ std::string rfc5322_date(std::chrono::system_clock::time_point t) {
 std::string write_reply(const routing::reply_content& reply, const std::string& from_header,
                         const std::string& message_id, std::chrono::system_clock::time_point date) {
   std::string m;
-  m += "From: " + clean_header_text(from_header) + "\r\n";
-  m += "To: <" + clean_header_text(reply.to_address) + ">\r\n";
+  m += "From: " + capped(clean_header_text(from_header), 900) + "\r\n";
+  m += "To: <" + capped(clean_header_text(reply.to_address), 254) + ">\r\n";
   m += "Subject: " + header_value(reply.subject) + "\r\n";
   m += "Date: " + rfc5322_date(date) + "\r\n";
   m += "Message-ID: <" + clean_message_id(message_id) + ">\r\n";
@@ -144,7 +158,8 @@ std::string write_reply(const routing::reply_content& reply, const std::string& 
     m += crlf_body(reply.body);
   } else {
     m += "Content-Transfer-Encoding: base64\r\n\r\n";
-    const std::string encoded = base64(reply.body);
+    // RFC 2045 6.8: text is encoded in canonical form, CRLF line breaks.
+    const std::string encoded = base64(crlf_body(reply.body));
     for (std::size_t i = 0; i < encoded.size(); i += 76) m += encoded.substr(i, 76) + "\r\n";
   }
   return m;

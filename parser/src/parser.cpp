@@ -270,4 +270,13 @@ parsed_message parse_message(std::string_view raw, const config::product_catalog
   return parse_message(raw, catalog, parse_options{limits, {}});
 }
 
+parse_options parse_options_of(const config::settings& settings) {
+  parse_options options;
+  options.limits = {settings.limits.max_message_size, settings.limits.max_mime_depth,
+                    settings.limits.max_parts, settings.limits.max_header_line};
+  for (const auto& [field, labels] : settings.routing.labels)
+    for (const auto& label : labels) options.labels.push_back({field, label});
+  return options;
+}
+
 }  // namespace tacmail::parser

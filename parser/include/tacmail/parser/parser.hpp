@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tacmail/config/catalog.hpp"
+#include "tacmail/config/settings.hpp"
 #include "tacmail/parser/message.hpp"
 
 namespace tacmail::parser {
@@ -32,6 +33,9 @@ struct parse_options {
   parse_limits limits;
   std::vector<label_synonym> labels;  ///< added to the built-in synonyms
 };
+
+/// The parse options an operator's settings ask for: their limits and extra labels.
+parse_options parse_options_of(const config::settings& settings);
 
 /// Parses one message. `catalog` resolves the product from the subject line.
 parsed_message parse_message(std::string_view raw, const config::product_catalog& catalog,

@@ -1,0 +1,276 @@
+// drain_outbox against a loopback SMTP responder: sent, deferred with backoff, permanent
+// failure, connection refused, giving up after five days, dot-stuffing and the null sender.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "daemon_test_support.hpp"
+#include "smtp/message_writer.hpp"
+#include "smtp/outbox.hpp"
+#include "smtp/smtp_sender.hpp"
+#include "smtp_responder.hpp"
+#include "tacmail/routing/time_format.hpp"
+
+namespace {
+
+using namespace std::chrono;
+using namespace tacmail::daemon;
+using namespace tacmail::daemon::test;
+using tacmail::routing::from_rfc3339;
+
+smtp::smtp_sender make_sender(const std::string& url) {
+  tacmail::config::smtp_settings s;
+  s.url = url;
+  s.tls = tacmail::config::tls_mode::none;
+  s.from = "Technical Support <tac@example.com>";
+  return smtp::smtp_sender(s, std::nullopt);
+}
+
+std::string sample_content(const std::string& body = "Hello,\nyour case is open.\n") {
+  tacmail::routing::reply_content r;
+  r.to_address = "jane@acme.example.com";
+  r.subject = "[Case 700000001] Cisco BroadWorks";
+  r.in_reply_to = {"m1@x.example"};
+  r.references = {"m1@x.example"};
+  r.body = body;
+  return smtp::write_reply(r, "Technical Support <tac@example.com>",
+                           "tacmail.700000001.opened@example.com", test_now());
+}
+
+// Queues one reply per call, each in its own case.
+struct outbox_fixture {
+  temp_dir dir;
+  std::unique_ptr<store::sqlite_store> store = open_store(dir.path() / "cases.db");
+  std::uint32_t next_uid = 1;
+
+  std::string queue(clock::time_point received = test_now(), std::string content = sample_content(),
+                    std::string envelope_from = "") {
+    const std::uint32_t uid = next_uid++;
+    return open_sample_case(*store, sample_request("m" + std::to_string(uid) + "@x.example"), uid,
+                            received,
+                            reply_maker("jane@acme.example.com", content, envelope_from));
+  }
+
+  store::outbox_entry reply(const std::string& number) {
+    std::error_code ec;
+    auto d = store->find_case(number, ec);
+    REQUIRE(d.has_value());
+    REQUIRE(d->replies.size() == 1);
+    return d->replies[0];
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("smtp.outbox") {
+  TEST_CASE("250: the reply is sent as queued and marked sent") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string number = f.queue();
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now());
+    CHECK(r.sent == 1);
+    CHECK(r.deferred == 0);
+    CHECK(r.failed == 0);
+    CHECK_FALSE(r.store_error);
+
+    const auto e = f.reply(number);
+    CHECK(e.status == "sent");
+    CHECK(e.attempts == 1);
+    CHECK(e.sent_at == tacmail::routing::to_rfc3339(test_now()));
+
+    const auto seen = server.transactions();
+    REQUIRE(seen.size() == 1);
+    REQUIRE(seen[0].rcpt.size() == 1);
+    CHECK(seen[0].rcpt[0].find("<jane@acme.example.com>") != std::string::npos);
+    CHECK(seen[0].data == e.content);
+
+    // Nothing is due any more: a second drain sends nothing.
+    const auto again = smtp::drain_outbox(*f.store, sender, test_now() + hours(1));
+    CHECK(again.sent == 0);
+    CHECK(server.transactions().size() == 1);
+  }
+
+  TEST_CASE("several due replies all go out in one drain") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string a = f.queue();
+    const std::string b = f.queue();
+    const std::string c = f.queue();
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now());
+    CHECK(r.sent == 3);
+    CHECK(server.transactions().size() == 3);
+    for (const auto& n : {a, b, c}) CHECK(f.reply(n).status == "sent");
+  }
+
+  TEST_CASE("the null reverse-path: MAIL FROM:<> for an empty envelope sender") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    f.queue(test_now(), sample_content(), "");
+    f.queue(test_now(), sample_content(), "bounces@example.com");
+    auto sender = make_sender(server.url());
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now()).sent == 2);
+    const auto seen = server.transactions();
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].mail_from.starts_with("MAIL FROM:<>"));
+    CHECK(seen[1].mail_from.starts_with("MAIL FROM:<bounces@example.com>"));
+  }
+
+  TEST_CASE("lone dots in the body are dot-stuffed on the wire") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string content = sample_content("line one\n.\nline three\n.hidden\n..two\nend\n");
+    const std::string number = f.queue(test_now(), content);
+    auto sender = make_sender(server.url());
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now()).sent == 1);
+    const auto seen = server.transactions();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].wire.find("\r\n..\r\n") != std::string::npos);
+    CHECK(seen[0].wire.find("\r\n..hidden\r\n") != std::string::npos);
+    CHECK(seen[0].wire.find("\r\n...two\r\n") != std::string::npos);
+    // Un-stuffed, the server has exactly what was queued: the message did not end early.
+    CHECK(seen[0].data == content);
+    CHECK(seen[0].data.find("\r\nend\r\n") != std::string::npos);
+    CHECK(f.reply(number).status == "sent");
+  }
+
+  TEST_CASE("451: deferred with a 30-36 s first retry, and the drain stops there") {
+    outbox_fixture f;
+    smtp_responder server(451);
+    const std::string a = f.queue();
+    const std::string b = f.queue();
+    auto sender = make_sender(server.url());
+    const auto now = test_now();
+    const auto r = smtp::drain_outbox(*f.store, sender, now);
+    CHECK(r.deferred == 1);
+    CHECK(r.sent == 0);
+    CHECK(r.failed == 0);
+    CHECK(server.transactions().size() == 1);
+
+    const auto ea = f.reply(a);
+    CHECK(ea.status == "pending");
+    CHECK(ea.attempts == 1);
+    CHECK(ea.last_error.find("451") != std::string::npos);
+    const auto next = from_rfc3339(ea.next_attempt);
+    REQUIRE(next.has_value());
+    CHECK(*next >= now + seconds(30));
+    CHECK(*next <= now + seconds(36));
+
+    // The second reply was not tried.
+    const auto eb = f.reply(b);
+    CHECK(eb.status == "pending");
+    CHECK(eb.attempts == 0);
+    CHECK(eb.last_error.empty());
+
+    // The second retry of the first waits twice as long (60-72 s).
+    const auto later = *next;
+    const auto r2 = smtp::drain_outbox(*f.store, sender, later);
+    CHECK(r2.deferred == 1);
+    const auto ea2 = f.reply(a);
+    CHECK(ea2.attempts == 2);
+    const auto next2 = from_rfc3339(ea2.next_attempt);
+    REQUIRE(next2.has_value());
+    CHECK(*next2 >= later + seconds(60));
+    CHECK(*next2 <= later + seconds(72));
+  }
+
+  TEST_CASE("a deferred reply goes out once the server recovers") {
+    outbox_fixture f;
+    smtp_responder server(451);
+    const std::string a = f.queue();
+    auto sender = make_sender(server.url());
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now()).deferred == 1);
+    // Not due yet: nothing is tried.
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now() + seconds(10)).deferred == 0);
+    CHECK(server.transactions().size() == 1);
+    server.set_final_code(250);
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now() + seconds(40)).sent == 1);
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(a).attempts == 2);
+  }
+
+  TEST_CASE("550: failed permanently with the server's code in last_error; the drain goes on") {
+    outbox_fixture f;
+    smtp_responder server(550);
+    const std::string a = f.queue();
+    const std::string b = f.queue();
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now());
+    CHECK(r.failed == 2);
+    CHECK(r.deferred == 0);
+    CHECK(server.transactions().size() == 2);
+    for (const auto& n : {a, b}) {
+      const auto e = f.reply(n);
+      CHECK(e.status == "failed");
+      CHECK(e.attempts == 1);
+      CHECK(e.last_error.find("550") != std::string::npos);
+    }
+    std::error_code ec;
+    CHECK(f.store->pending_replies(ec) == 0);
+  }
+
+  TEST_CASE("nothing listening: temporary, the reply stays pending") {
+    outbox_fixture f;
+    const std::string a = f.queue();
+    auto sender = make_sender("smtp://127.0.0.1:" + std::to_string(smtp_responder::closed_port()));
+    const auto now = test_now();
+    const auto r = smtp::drain_outbox(*f.store, sender, now);
+    CHECK(r.deferred == 1);
+    CHECK(r.failed == 0);
+    const auto e = f.reply(a);
+    CHECK(e.status == "pending");
+    CHECK_FALSE(e.last_error.empty());
+    const auto next = from_rfc3339(e.next_attempt);
+    REQUIRE(next.has_value());
+    CHECK(*next >= now + seconds(30));
+    CHECK(*next <= now + seconds(36));
+  }
+
+  TEST_CASE("a reply older than five days that fails temporarily is given up") {
+    outbox_fixture f;
+    const auto now = test_now();
+    const std::string old_one = f.queue(now - hours(5 * 24 + 1));
+    SUBCASE("451") {
+      smtp_responder server(451);
+      auto sender = make_sender(server.url());
+      const auto r = smtp::drain_outbox(*f.store, sender, now);
+      CHECK(r.failed == 1);
+      CHECK(r.deferred == 0);
+      const auto e = f.reply(old_one);
+      CHECK(e.status == "failed");
+      CHECK(e.last_error.find("451") != std::string::npos);
+    }
+    SUBCASE("connection refused") {
+      auto sender =
+          make_sender("smtp://127.0.0.1:" + std::to_string(smtp_responder::closed_port()));
+      const auto r = smtp::drain_outbox(*f.store, sender, now);
+      CHECK(r.failed == 1);
+      CHECK(f.reply(old_one).status == "failed");
+    }
+  }
+
+  TEST_CASE("a four-day-old reply that fails temporarily is still retried") {
+    outbox_fixture f;
+    const auto now = test_now();
+    const std::string young = f.queue(now - hours(4 * 24));
+    smtp_responder server(451);
+    auto sender = make_sender(server.url());
+    CHECK(smtp::drain_outbox(*f.store, sender, now).deferred == 1);
+    CHECK(f.reply(young).status == "pending");
+  }
+
+  TEST_CASE("nothing due: no connection at all") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    f.queue(test_now() + hours(1));
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now());
+    CHECK(r.sent == 0);
+    CHECK(r.deferred == 0);
+    CHECK(server.connections() == 0);
+  }
+}
