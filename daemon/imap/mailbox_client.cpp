@@ -42,6 +42,7 @@ session_options options_for(const config::imap_settings& imap, std::string passw
   session_options options;
   options.username = imap.username;
   options.password = std::move(password);
+  options.auth = imap.auth;
   options.tls = imap.tls;
   options.folder = imap.folder;
   options.processed_folder = imap.processed_folder;
@@ -104,10 +105,13 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
   while (!stop.requested()) {
     // Read at every connect, so a rotated password or token takes effect without a restart.
     std::string why;
-    auto password = config::read_secret(imap.password_file, &why);
+    const bool oauth = imap.auth == config::imap_auth::xoauth2;
+    auto password = config::read_secret(
+        oauth ? imap.oauth2_token_file.value_or("") : imap.password_file, &why);
     connection_result result;
     if (!password) {
-      result = {make_error_code(error::authentication_failed), "password_file: " + why};
+      result = {make_error_code(error::authentication_failed),
+                std::string(oauth ? "oauth2_token_file: " : "password_file: ") + why};
     } else {
       session s(options_for(imap, std::move(*password), once, max_message_size));
       result = co_await async_run_connection(where, s, deliver, stop, on_event);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base64.hpp"
 #include "imap/command.hpp"
 #include "imap/error.hpp"
 
@@ -150,6 +151,13 @@ action session::fail(std::error_code ec, std::string detail) {
 
 std::optional<action> session::handle(const response& r) {
   if (r.type == response::kind::continuation) {
+    if (state_ == state::authenticate) {
+      // First '+': our initial response (no SASL-IR). A later '+' carries the server's
+      // error details (XOAUTH2): answer empty, the tagged NO follows.
+      const std::string line = sasl_sent_ ? std::string() : sasl_response_;
+      sasl_sent_ = true;
+      return write_action(line + "\r\n");
+    }
     if (state_ != state::idle_start) return fail(error::malformed_response, "unexpected '+'");
     state_ = state::idling;
     return read_reply();
@@ -232,6 +240,7 @@ std::optional<action> session::on_tagged(const response& r) {
       if (!ok) return fail(error::starttls_unavailable, "STARTTLS: " + r.text);
       return simple_action(action::kind::start_tls);
     case state::login:
+    case state::authenticate:
       if (!ok) return fail(error::authentication_failed, r.text);
       authenticated_ = true;
       if (r.code == "CAPABILITY") return send(state::create_processed,
@@ -309,6 +318,20 @@ action session::after_capabilities() {
 action session::login() {
   if (!tls_active_ && options_.tls != config::tls_mode::none)
     return fail(error::cleartext_refused, "refusing to send a password without TLS");
+  const auto& auth = options_.auth;
+  if (auth == config::imap_auth::xoauth2) {
+    if (!capabilities_.count("AUTH=XOAUTH2"))
+      return fail(error::authentication_failed, "server does not offer AUTH=XOAUTH2");
+    return authenticate("XOAUTH2", "user=" + options_.username + "\x01auth=Bearer " +
+                                       options_.password + "\x01\x01");
+  }
+  if (auth == config::imap_auth::plain ||
+      (auth == config::imap_auth::automatic && capabilities_.count("AUTH=PLAIN"))) {
+    if (!capabilities_.count("AUTH=PLAIN"))
+      return fail(error::authentication_failed, "server does not offer AUTH=PLAIN");
+    return authenticate("PLAIN", std::string(1, '\0') + options_.username + '\0' +
+                                     options_.password);
+  }
   if (capabilities_.count("LOGINDISABLED"))
     return fail(error::authentication_failed, "server disables LOGIN on this connection");
   auto user = quote_string(options_.username);
@@ -316,6 +339,14 @@ action session::login() {
   if (!user || !password)
     return fail(error::authentication_failed, "user name or password contains a line break");
   return send(state::login, "LOGIN " + *user + " " + *password);
+}
+
+action session::authenticate(const std::string& mechanism, const std::string& initial_response) {
+  sasl_response_ = base64(initial_response);
+  sasl_sent_ = capabilities_.count("SASL-IR") > 0;
+  // With SASL-IR the credentials travel in the command itself: one round trip.
+  if (sasl_sent_) return send(state::authenticate, "AUTHENTICATE " + mechanism + " " + sasl_response_);
+  return send(state::authenticate, "AUTHENTICATE " + mechanism);
 }
 
 action session::start_search() {

@@ -22,7 +22,10 @@ using namespace std::chrono_literals;
 
 struct session_options {
   std::string username;
-  std::string password;
+  std::string password;  ///< or, with auth xoauth2, the OAuth 2.0 access token
+  /// `automatic` takes AUTHENTICATE PLAIN where offered, else LOGIN. The default here is
+  /// LOGIN; the mailbox client passes the configured mode (default automatic).
+  config::imap_auth auth = config::imap_auth::login;
   config::tls_mode tls = config::tls_mode::implicit;
   std::string folder = "INBOX";
   std::string processed_folder = "Processed";
@@ -114,7 +117,7 @@ class session {
 
  private:
   enum class state {
-    greeting, capability, starttls, login, post_login_capability, create_processed,
+    greeting, capability, starttls, login, authenticate, post_login_capability, create_processed,
     create_quarantine, select, search, fetch, delivering, move, copy, flag_deleted, expunge,
     idle_start, idling, idle_done, waiting, logout, finished,
   };
@@ -130,6 +133,7 @@ class session {
   action after_greeting();
   action after_capabilities();
   action login();
+  action authenticate(const std::string& mechanism, const std::string& initial_response);
   action start_search();
   action next_batch();
   action deliver_next();
@@ -149,6 +153,8 @@ class session {
   bool new_mail_ = false;  ///< EXISTS seen since the last search
 
   bool authenticated_ = false;
+  std::string sasl_response_;  ///< sent on '+' when the server lacks SASL-IR
+  bool sasl_sent_ = false;
   std::string bye_text_;
   std::vector<std::uint32_t> search_result_;
   std::vector<std::uint32_t> to_fetch_;  ///< UIDs found by the last search, ascending

@@ -1,25 +1,16 @@
-// RFC 5322 serialisation of replies, with header sanitising and RFC 2047 / base64 encoding
-// (OpenSSL's encoder: the daemon already links it for TLS).
+// RFC 5322 serialisation of replies, with header sanitising and RFC 2047 / base64 encoding.
 #include "smtp/message_writer.hpp"
 
 #include <date/date.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <regex>
 
+#include "base64.hpp"
+
 namespace tacmail::daemon::smtp {
 
 namespace {
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 // Header text from mail: line breaks and NUL become spaces, other controls vanish.
 std::string clean_header_text(std::string_view text) {
