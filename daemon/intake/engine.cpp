@@ -52,23 +52,9 @@ std::string fingerprint(const parser::parsed_message& m) {
 parser::parsed_message merged_request(const store::case_record& c, const parser::parsed_message& note,
                                       const std::vector<std::string>& filled) {
   parser::parsed_message m;
+  static_cast<parser::request_fields&>(m) = c;
   m.subject = c.subject;
   m.from_address = c.sender;
-  m.company = c.company;
-  m.contact_name = c.contact_name;
-  m.contact_phone = c.contact_phone;
-  m.cco_id = c.cco_id;
-  m.contact_email = c.contact_email;
-  m.contract = c.contract;
-  m.smart_account = c.smart_account;
-  m.virtual_account = c.virtual_account;
-  m.product = c.product;
-  m.severity = c.severity;
-  m.severity_inferred = c.severity_inferred;
-  m.description = c.description;
-  m.location = c.location;
-  m.alt_contact_name = c.alt_contact_name;
-  m.alt_contact_phone = c.alt_contact_phone;
   for (const auto& field : filled) {
     auto take = [&](std::optional<std::string>& target, const std::optional<std::string>& v) {
       if (v) target = v;

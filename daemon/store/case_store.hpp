@@ -23,28 +23,13 @@ struct message_origin {
   std::uint32_t uid = 0;
 };
 
-/// A case as `cases list` shows it (CONTRACT.md).
-struct case_record {
+/// A case as `cases list` shows it (CONTRACT.md): the request's fields plus the decision.
+struct case_record : parser::request_fields {
   std::string case_number;
   std::string status;
   std::string queue;
   std::string technology;
   std::string sub_technology;
-  std::optional<int> severity;
-  bool severity_inferred = false;
-  std::optional<std::string> product;
-  std::optional<std::string> company;
-  std::optional<std::string> contact_name;
-  std::optional<std::string> contact_phone;
-  std::optional<std::string> cco_id;
-  std::optional<std::string> contact_email;
-  std::optional<std::string> contract;
-  std::optional<std::string> smart_account;
-  std::optional<std::string> virtual_account;
-  std::optional<std::string> description;
-  std::optional<std::string> location;
-  std::optional<std::string> alt_contact_name;
-  std::optional<std::string> alt_contact_phone;
   std::string sender;
   std::string subject;
   std::string created;       ///< RFC 3339

@@ -68,6 +68,19 @@ bool has_flag(const decision& d, const char* flag) {
   return std::find(d.flags.begin(), d.flags.end(), flag) != d.flags.end();
 }
 
+// To the sender (RFC 3834 §4: From, not Reply-To), threaded to the mail it answers.
+reply_content threaded_reply(const std::string& case_number, const parser::parsed_message& request) {
+  reply_content reply;
+  reply.to_address = request.from_address.value_or("");
+  reply.subject = case_subject(case_number, request.subject);
+  if (request.message_id) {
+    reply.in_reply_to.push_back(*request.message_id);
+    reply.references = request.references;
+    reply.references.push_back(*request.message_id);
+  }
+  return reply;
+}
+
 }  // namespace
 
 std::string render_template(std::string_view text,
@@ -100,14 +113,7 @@ reply_content compose_case_opened(const std::string& case_number,
                                   const parser::parsed_message& request, const decision& d,
                                   const config::routing_settings& policy,
                                   const config::reply_templates& templates) {
-  reply_content reply;
-  reply.to_address = request.from_address.value_or("");
-  reply.subject = case_subject(case_number, request.subject);
-  if (request.message_id) {
-    reply.in_reply_to.push_back(*request.message_id);
-    reply.references = request.references;
-    reply.references.push_back(*request.message_id);
-  }
+  reply_content reply = threaded_reply(case_number, request);
 
   const int severity = request.severity.value_or(3);
   const std::string severity_text =
@@ -169,14 +175,7 @@ reply_content compose_follow_up_received(const std::string& case_number,
                                          const std::string& status,
                                          const std::vector<std::string>& still_missing,
                                          const config::reply_templates& templates) {
-  reply_content reply;
-  reply.to_address = request.from_address.value_or("");
-  reply.subject = case_subject(case_number, request.subject);
-  if (request.message_id) {
-    reply.in_reply_to.push_back(*request.message_id);
-    reply.references = request.references;
-    reply.references.push_back(*request.message_id);
-  }
+  reply_content reply = threaded_reply(case_number, request);
   std::map<std::string, std::string> v;
   v["case_number"] = case_number;
   v["subject"] = request.subject;

@@ -1,6 +1,7 @@
 // load_config: settings plus the catalogs and files they name, each error in the file it is in.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -133,11 +134,11 @@ smtp:
   CHECK(with_templates("templates") ==
         lines{t + ":7: smtp.templates_dir: cannot read " + tmp.path().string() +
               "/templates: No such file or directory"});
-  tmp.write("templates/ack.txt", "Case {case}\n");
+  tmp.write("templates/case_opened.txt", "Case {{case_number}}\n");
   CHECK(with_templates("templates").empty());
-  CHECK(with_templates("templates/ack.txt") ==
+  CHECK(with_templates("templates/case_opened.txt") ==
         lines{t + ":7: smtp.templates_dir: cannot read " + tmp.path().string() +
-              "/templates/ack.txt: Not a directory"});
+              "/templates/case_opened.txt: Not a directory"});
 }
 
 TEST_CASE("a named file must be a file, not a folder") {
@@ -277,4 +278,29 @@ TEST_CASE("the example's commented-out keys are valid and show the defaults") {
 
   CHECK(s.metrics.listen == "127.0.0.1:9187");
   CHECK(s.metrics.stale_after == metrics_settings{}.stale_after);
+}
+
+TEST_CASE("reply templates: known names and placeholders only, errors name file and line") {
+  temp_folder tmp;
+  const auto folder = tmp.path() / "templates";
+  tmp.write("templates/case_opened.txt", "Dear {{contact_name}},\ncase {{case_number}}\n");
+  tmp.write("templates/notes.md", "not a template: other extensions are ignored\n");
+  auto good = load_templates(folder);
+  REQUIRE(good.errors.empty());
+  REQUIRE(good.value);
+  CHECK(good.value->overrides.at("case_opened") == "Dear {{contact_name}},\ncase {{case_number}}\n");
+  CHECK(good.value->overrides.count("missing_fields") == 0);
+
+  tmp.write("templates/missing_fields.txt", "line one\nmissing: {{missing_feilds}}\n{{case_number\n");
+  tmp.write("templates/thanks.txt", "hello\n");
+  auto bad = load_templates(folder);
+  CHECK_FALSE(bad.value);
+  std::vector<std::string> got;
+  for (const auto& e : bad.errors) got.push_back(e.to_string());
+  std::sort(got.begin(), got.end());
+  const std::string dir = folder.string();
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].starts_with(dir + "/missing_fields.txt:2: {{missing_feilds}}: unknown placeholder"));
+  CHECK(got[1] == dir + "/missing_fields.txt:3: '{{' without '}}' on the same line");
+  CHECK(got[2].starts_with(dir + "/thanks.txt: not a template name (known: case_opened,"));
 }

@@ -22,22 +22,9 @@ struct attachment {
   std::string sha256;      ///< lower-case hex of the decoded bytes
 };
 
-/// One parsed mail. Field names match the JSON keys of `tacmaild parse` (CONTRACT.md).
-struct parsed_message {
-  // Headers, decoded to UTF-8.
-  std::string subject;
-  std::optional<std::string> from_address;  ///< addr-spec of From:, lower-cased domain
-  std::optional<std::string> from_name;     ///< display name of From:
-  std::optional<std::string> message_id;    ///< without angle brackets
-  std::vector<std::string> in_reply_to;     ///< message ids, without angle brackets
-  std::vector<std::string> references;      ///< message ids, without angle brackets
-  std::optional<std::string> date;          ///< the Date: header as written
-  /// X-Auto-Response-Suppress as written (Microsoft: All, AutoReply, OOF, ...); absent: empty.
-  std::string auto_response_suppress;
-  /// Each Authentication-Results header, unfolded (RFC 8601), for the DMARC backscatter guard.
-  std::vector<std::string> authentication_results;
-
-  // Fields of the request (DOMAIN.md).
+/// The fields of a support request (DOMAIN.md), as read from a mail and as kept with a case.
+/// Names match the JSON keys of CONTRACT.md.
+struct request_fields {
   std::optional<std::string> company;
   std::optional<std::string> contact_name;
   std::optional<std::string> contact_phone;
@@ -53,6 +40,22 @@ struct parsed_message {
   std::optional<std::string> location;
   std::optional<std::string> alt_contact_name;
   std::optional<std::string> alt_contact_phone;
+};
+
+/// One parsed mail: the request's fields plus what the daemon needs to thread and dedupe it.
+struct parsed_message : request_fields {
+  // Headers, decoded to UTF-8.
+  std::string subject;
+  std::optional<std::string> from_address;  ///< addr-spec of From:, lower-cased domain
+  std::optional<std::string> from_name;     ///< display name of From:
+  std::optional<std::string> message_id;    ///< without angle brackets
+  std::vector<std::string> in_reply_to;     ///< message ids, without angle brackets
+  std::vector<std::string> references;      ///< message ids, without angle brackets
+  std::optional<std::string> date;          ///< the Date: header as written
+  /// X-Auto-Response-Suppress as written (Microsoft: All, AutoReply, OOF, ...); absent: empty.
+  std::string auto_response_suppress;
+  /// Each Authentication-Results header, unfolded (RFC 8601), for the DMARC backscatter guard.
+  std::vector<std::string> authentication_results;
 
   std::optional<std::string> case_ref;  ///< 9-digit case number this mail names, if any
   message_kind kind = message_kind::new_case;
