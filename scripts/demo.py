@@ -8,6 +8,7 @@ import argparse
 import email
 import email.policy
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -64,6 +65,9 @@ def main():
         sink = ts.SmtpSink(os.path.join(work, "smtp"))
         cfg = ts.write_config(os.path.join(work, "tacmaild.yaml"), dovecot, sink,
                               os.path.join(work, "cases.db"))
+        case_log = os.path.join(work, "cases.jsonl")
+        with open(cfg, "a") as f:  # the reviewers' JSON-lines case log
+            f.write(f"logging:\n  case_log: {case_log}\n")
         print(f"   Dovecot IMAP   imaps://127.0.0.1:{dovecot.port}  (TLS, test CA "
               f"{os.path.relpath(dovecot.ca_file, work)}), mailbox tac@example.com")
         print(f"   SMTP server    smtp://127.0.0.1:{sink.port}  (keeps every reply it receives)")
@@ -106,6 +110,17 @@ def main():
         if replies:
             show_reply(replies[0][0], replies[0][1])
 
+        step("A queue reviewer's question, answered from the case log: "
+             "which S1/S2 came in by mail?")
+        print(f"   {DIM}jq -c 'select(.event==\"case_opened\" and (.flags|index(\"phone_required\")))"
+              f" | {{case_number, severity, company, queue}}' cases.jsonl{RESET}")
+        with open(case_log) as f:
+            for line in f:
+                e = json.loads(line)
+                if e["event"] == "case_opened" and "phone_required" in e["flags"]:
+                    print("   " + json.dumps({k: e[k] for k in
+                                              ("case_number", "severity", "company", "queue")}))
+
         left, done = len(dovecot.messages("INBOX")), len(dovecot.messages("Processed"))
         step(f"Mailbox afterwards: {left} in INBOX, {done} moved to Processed")
         print("   A second run would open no case and send no reply: every mail is already cased.")
@@ -117,7 +132,8 @@ def main():
             if server is not None:
                 server.stop()
         if args.keep:
-            print(f"\n(kept {work}: tacmaild.yaml, cases.db, dovecot/dovecot.log, smtp/spool/)")
+            print(f"\n(kept {work}: tacmaild.yaml, cases.db, cases.jsonl, dovecot/dovecot.log, "
+                  f"smtp/spool/)")
         else:
             shutil.rmtree(work, ignore_errors=True)
 

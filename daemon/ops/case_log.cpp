@@ -39,7 +39,8 @@ case_log::case_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 case_log::~case_log() = default;
 
 void case_log::record(const case_event& e) {
-  using nlohmann::json;
+  // Insertion order: ts, event and case number first, as a reviewer reads a line.
+  using json = nlohmann::ordered_json;
   auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
   json line = {
       {"ts", routing::to_rfc3339(std::chrono::system_clock::now())},
