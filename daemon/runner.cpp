@@ -62,7 +62,8 @@ std::string report_status(store::case_store& store, const ops::health_registry& 
 
 }  // namespace
 
-int run(const std::filesystem::path& config_file, const config::loaded_config& config, bool once) {
+int run(const std::filesystem::path& config_file, const config::loaded_config& config, bool once,
+        bool level_from_config) {
   const auto& settings = config.settings;
   std::error_code ec;
   std::string detail;
@@ -194,7 +195,8 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
       } else {
         const auto& next = reloaded.value->settings;
         engine.replace_rules(rules_of(*reloaded.value), parser::parse_options_of(next));
-        spdlog::set_level(spdlog::level::from_str(next.logging.level));
+        // A --log-level given on the command line wins until restart.
+        if (level_from_config) spdlog::set_level(spdlog::level::from_str(next.logging.level));
         std::vector<std::string> need_restart;
         if (next.mailboxes != settings.mailboxes) need_restart.push_back("mailboxes");
         if (next.smtp != settings.smtp) need_restart.push_back("smtp");

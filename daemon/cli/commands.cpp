@@ -48,7 +48,7 @@ int run_command(const std::filesystem::path& config_file, bool once, bool level_
   auto config = load_or_report(config_file);
   if (!config) return 2;
   if (level_from_config) spdlog::set_level(spdlog::level::from_str(config->settings.logging.level));
-  return daemon::run(config_file, *config, once);
+  return daemon::run(config_file, *config, once, level_from_config);
 }
 
 int check_config_command(const std::filesystem::path& config_file) {

@@ -257,7 +257,7 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& fi
     p->db.exec("PRAGMA synchronous=FULL");
     p->db.exec("PRAGMA foreign_keys=ON");
     {
-      SQLite::Transaction t(p->db);
+      SQLite::Transaction t(p->db, SQLite::TransactionBehavior::IMMEDIATE);
       p->db.exec(schema);
       t.commit();
     }
@@ -431,7 +431,7 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
                             std::error_code& ec) {
   impl_->guarded(ec, [&] {
     auto& db = impl_->db;
-    SQLite::Transaction t(db);
+    SQLite::Transaction t(db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement current(db, "SELECT missing, reasons FROM cases WHERE case_number = ?");
     current.bind(1, case_number);
     if (!current.executeStep()) throw SQLite::Exception("no case " + case_number, SQLITE_NOTFOUND);

@@ -24,6 +24,10 @@ std::optional<clock::time_point> from_rfc3339(const std::string& text) {
     in >> date::parse("%FT%T%Ez", t);
   }
   if (in.fail()) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: past 2262 the conversion would wrap.
+  if (t > std::chrono::floor<std::chrono::seconds>(clock::time_point::max()) ||
+      t < std::chrono::ceil<std::chrono::seconds>(clock::time_point::min()))
+    return std::nullopt;
   return clock::time_point(t);
 }
 
