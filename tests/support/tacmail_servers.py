@@ -87,6 +87,12 @@ class _Process:
                 except (ProcessLookupError, PermissionError):
                     pass
                 self.proc.wait()
+        # Children of a cleanly stopped master (dovecot's imap processes) can keep serving an
+        # open session for ~30 s: a stopped server must stop serving at once.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.out.close()
         _live.discard(self)
 
