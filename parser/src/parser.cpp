@@ -2,6 +2,8 @@
 // product, severity, kind) and is the one place exceptions from the libraries are stopped.
 #include "tacmail/parser/parser.hpp"
 
+#include <optional>
+
 #include "body_text.hpp"
 #include "charset.hpp"
 #include "field_extractor.hpp"
@@ -213,12 +215,13 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
   msg.case_ref = find_case_ref(msg.subject, body.text);
 
   // Product: the subject decides the queue; then the body's field; then any name it mentions.
-  msg.product = match_product(strip_subject_prefixes(msg.subject), catalog);
-  if (!msg.product && fields.product) msg.product = match_product(*fields.product, catalog);
+  const product_index products(catalog);
+  msg.product = match_product(strip_subject_prefixes(msg.subject), products);
+  if (!msg.product && fields.product) msg.product = match_product(*fields.product, products);
   if (!msg.product && forwarded_subject) {
-    msg.product = match_product(strip_subject_prefixes(*forwarded_subject), catalog);
+    msg.product = match_product(strip_subject_prefixes(*forwarded_subject), products);
   }
-  if (!msg.product) msg.product = product_mentioned(request, catalog);
+  if (!msg.product) msg.product = product_mentioned(request, products);
 
   msg.kind = classify(root, msg.subject, msg.from_address, msg.case_ref.has_value());
 
@@ -245,14 +248,17 @@ parsed_message parse_message(std::string_view raw, const config::product_catalog
                              const parse_options& options) {
   parsed_message msg;
   try {
-    label_table labels;
+    // The built-in synonyms are the same for every message: build them once.
+    static const label_table builtin;
+    std::optional<label_table> extended;
+    if (!options.labels.empty()) extended.emplace(builtin);
     for (const label_synonym& s : options.labels) {
-      if (!labels.add(s.field, s.label)) {
+      if (!extended->add(s.field, s.label)) {
         msg.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" + s.field +
                                "\"");
       }
     }
-    parse_into(raw, catalog, options.limits, labels, msg);
+    parse_into(raw, catalog, options.limits, extended ? *extended : builtin, msg);
     // Warnings quote header bytes (charset labels, names): they go to JSON and logs too.
     for (std::string& w : msg.warnings) w = utf8(w);
   } catch (const std::exception& e) {

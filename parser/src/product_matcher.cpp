@@ -42,15 +42,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-// Names and aliases of every product, with their canonical name.
-struct candidate {
-  std::string key;                 ///< alnum_key of the name
-  std::vector<std::string> words;  ///< words of the name
-  const std::string* canonical;
-};
+using candidate = product_index::candidate;
 
-std::vector<candidate> candidates(const config::product_catalog& catalog) {
-  std::vector<candidate> out;
+}  // namespace
+
+// Names and aliases of every product, with their canonical name.
+product_index::product_index(const config::product_catalog& catalog) {
+  std::vector<candidate>& out = all_;
   for (const config::product& p : catalog.products) {
     auto add = [&](const std::string& name) {
       std::string key = alnum_key(name);
@@ -63,8 +61,9 @@ std::vector<candidate> candidates(const config::product_catalog& catalog) {
     }
     for (const std::string& alias : p.aliases) add(alias);
   }
-  return out;
 }
+
+namespace {
 
 // Does `hay` contain `needle` as consecutive whole words?
 bool contains_words(const std::vector<std::string>& hay, const std::vector<std::string>& needle) {
@@ -123,11 +122,10 @@ std::string strip_subject_prefixes(std::string_view subject) {
   return std::string(s);
 }
 
-std::optional<std::string> match_product(std::string_view text,
-                                         const config::product_catalog& catalog) {
+std::optional<std::string> match_product(std::string_view text, const product_index& index) {
   const std::string key = alnum_key(text);
   if (key.empty()) return std::nullopt;
-  const std::vector<candidate> all = candidates(catalog);
+  const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
     if (c.key == key) return *c.canonical;
   }
@@ -155,11 +153,10 @@ std::optional<std::string> match_product(std::string_view text,
   return std::nullopt;
 }
 
-std::optional<std::string> product_mentioned(std::string_view text,
-                                             const config::product_catalog& catalog) {
+std::optional<std::string> product_mentioned(std::string_view text, const product_index& index) {
   const std::vector<std::string> text_words = words(text);
   const candidate* best = nullptr;
-  const std::vector<candidate> all = candidates(catalog);
+  const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
     if (contains_words(text_words, c.words) &&
         (best == nullptr || c.key.size() > best->key.size())) {

@@ -5,20 +5,36 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tacmail/config/catalog.hpp"
 
 namespace tacmail::parser::detail {
 
+/// A catalog's names and aliases prepared for matching: built once per parse, used for the
+/// subject, the body's field and the mentions alike.
+class product_index {
+ public:
+  explicit product_index(const config::product_catalog& catalog);
+
+  struct candidate {
+    std::string key;                 ///< alnum_key of the name
+    std::vector<std::string> words;  ///< lower-case words of the name
+    const std::string* canonical;    ///< into the catalog, which outlives the index
+  };
+  const std::vector<candidate>& all() const { return all_; }
+
+ private:
+  std::vector<candidate> all_;
+};
+
 /// The subject without Re:/Fwd:/AW:/SV:/TR:/RV:/[Case N]/[External] prefixes.
 std::string strip_subject_prefixes(std::string_view subject);
 
 /// The canonical name `text` names: all of it, or a run of its words, or (typo) nearly all.
-std::optional<std::string> match_product(std::string_view text,
-                                         const config::product_catalog& catalog);
+std::optional<std::string> match_product(std::string_view text, const product_index& index);
 
 /// A catalog name or alias mentioned anywhere in free text (whole words only).
-std::optional<std::string> product_mentioned(std::string_view text,
-                                             const config::product_catalog& catalog);
+std::optional<std::string> product_mentioned(std::string_view text, const product_index& index);
 
 }  // namespace tacmail::parser::detail
