@@ -1,6 +1,6 @@
 // The daemon's top level. One io_context runs every mailbox's coroutine, the signal handlers
-// and the status tick; the outbox has its own thread (daemon mode) or is drained once at the
-// end (--once).
+// and the status tick; the outbox has its own thread, which sends while intake goes on and
+// drains once more before the process exits (so --once sends every reply it can).
 #include "runner.hpp"
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
@@ -21,7 +21,6 @@
 #include "ops/health.hpp"
 #include "ops/metrics.hpp"
 #include "ops/systemd_notify.hpp"
-#include "smtp/outbox.hpp"
 #include "smtp/outbox_worker.hpp"
 #include "store/sqlite_store.hpp"
 #include "tacmail/config/secret.hpp"
@@ -97,11 +96,8 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
     events.add(case_log.get());
   }
 
-  std::optional<smtp::outbox_worker> worker;
-  if (!once) {
-    worker.emplace(settings.storage.sqlite, settings.smtp, smtp_password, &events);
-    worker->start();
-  }
+  smtp::outbox_worker worker(settings.storage.sqlite, settings.smtp, smtp_password, &events);
+  worker.start();
 
   intake::engine_settings engine_settings{settings.smtp.from, settings.smtp.envelope_from,
                                           parser::parse_options_of(settings),
@@ -110,9 +106,7 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
                                           settings.smtp.reply_on_follow_up};
   intake::engine engine(
       *store, rules_of(config), engine_settings,
-      [&worker] {
-        if (worker) worker->notify();
-      },
+      [&worker] { worker.notify(); },
       &events);
 
   std::vector<std::string> names;
@@ -238,15 +232,10 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
                once ? ", --once" : "");
   io.run();
 
-  if (worker) {
-    worker->stop();
-  } else {
-    smtp::smtp_sender sender(settings.smtp, smtp_password);
-    const auto result = smtp::drain_outbox(*store, sender, store::clock::now(),
-                                           smtp::retry_policy_of(settings.smtp), &events);
-    spdlog::info("outbox: {} sent, {} deferred, {} failed", result.sent, result.deferred,
-                 result.failed);
-  }
+  worker.stop();
+  std::error_code pending_error;
+  const std::size_t pending = store->pending_replies(pending_error);
+  spdlog::info("outbox: {} repl{} left pending", pending, pending == 1 ? "y" : "ies");
   report_status(*store, health);
   spdlog::info("tacmaild stopped");
   return all_ok ? 0 : 1;

@@ -74,7 +74,14 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
 
   auto deliver = [&](const fetched_message& m) {
     const store::message_origin origin{mailbox.name, m.uidvalidity, m.uid};
-    const auto where_to = disposition_of(engine.process(origin, m.raw, intake::clock::now()));
+    const auto outcome =
+        m.oversize ? engine.quarantine(origin,
+                                       "message of " + std::to_string(m.size) +
+                                           " bytes exceeds limits.max_message_size (" +
+                                           std::to_string(max_message_size) + ")",
+                                       intake::clock::now())
+                   : engine.process(origin, m.raw, intake::clock::now());
+    const auto where_to = disposition_of(outcome);
     health.update(mailbox.name, [](ops::mailbox_health& h) {
       if (h.backlog > 0) --h.backlog;
     });

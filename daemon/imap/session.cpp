@@ -207,19 +207,27 @@ void session::on_untagged(const response& r) {
              r.data.front().type == value::kind::list) {
     const auto& items = r.data.front().items;
     std::optional<std::uint32_t> uid;
+    std::uint64_t size = 0;
     const value* body = nullptr;
     for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
       const std::string key = upper(items[i].text);
+      if (key == "RFC822.SIZE" && items[i + 1].type == value::kind::number)
+        size = items[i + 1].number;
       // A UID outside 1..2^32-1 is no UID: truncated, it would name another message.
       if (key == "UID" && items[i + 1].type == value::kind::number &&
           items[i + 1].number >= 1 && items[i + 1].number <= UINT32_MAX)
         uid = static_cast<std::uint32_t>(items[i + 1].number);
-      if (key == "BODY[]") body = &items[i + 1];
+      if (key == "BODY[]" || key == "BODY[]<0>") body = &items[i + 1];
     }
     // Unsolicited FETCH (flag changes) carries no body: not a message to deliver.
     if (uid && body) {
-      fetched_.push_back({uidvalidity_, *uid,
-                          body->type == value::kind::string ? body->text : std::string()});
+      fetched_message m{uidvalidity_, *uid,
+                        body->type == value::kind::string ? body->text : std::string(), size,
+                        false};
+      // The partial fetch stops at the limit: a body that long, or a larger reported size,
+      // is a message over the limit.
+      m.oversize = size > options_.limits.max_literal || m.raw.size() >= options_.limits.max_literal;
+      fetched_.push_back(std::move(m));
     }
   }
 }
@@ -322,7 +330,7 @@ action session::login() {
   if (auth == config::imap_auth::xoauth2) {
     if (!capabilities_.count("AUTH=XOAUTH2"))
       return fail(error::authentication_failed, "server does not offer AUTH=XOAUTH2");
-    return authenticate("XOAUTH2", "user=" + options_.username + "\x01auth=Bearer " +
+    return authenticate("XOAUTH2", "user=" + options_.username + "\x01" "auth=Bearer " +
                                        options_.password + "\x01\x01");
   }
   if (auth == config::imap_auth::plain ||
@@ -364,8 +372,11 @@ action session::next_batch() {
                      to_fetch_.begin() + static_cast<std::ptrdiff_t>(end));
   fetch_pos_ = end;
   fetched_.clear();
-  // BODY.PEEK so nothing is marked \Seen behind the operator's back.
-  return send(state::fetch, "UID FETCH " + uid_set(batch_uids_) + " (UID BODY.PEEK[])");
+  // BODY.PEEK so nothing is marked \Seen behind the operator's back; at most the size limit
+  // of each body, so one oversize mail is quarantined instead of breaking the connection
+  // (and blocking every mail behind it).
+  return send(state::fetch, "UID FETCH " + uid_set(batch_uids_) + " (UID RFC822.SIZE BODY.PEEK[]<0." +
+                                std::to_string(options_.limits.max_literal) + ">)");
 }
 
 action session::deliver_next() {
@@ -373,7 +384,7 @@ action session::deliver_next() {
   while (!fetched_.empty() && !stopping_) {
     fetched_message m = std::move(fetched_.front());
     fetched_.pop_front();
-    if (m.raw.empty()) {
+    if (m.raw.empty() && !m.oversize) {
       notices_.push_back("uid " + std::to_string(m.uid) +
                          ": server returned an empty body; left in the folder for the next pass");
       continue;

@@ -45,6 +45,10 @@ struct fetched_message {
   std::uint32_t uidvalidity = 0;
   std::uint32_t uid = 0;
   std::string raw;
+  std::uint64_t size = 0;  ///< RFC822.SIZE as the server reports it (0: not reported)
+  /// Larger than the message-size limit: `raw` holds only its first bytes; the engine
+  /// quarantines it instead of parsing.
+  bool oversize = false;
 };
 
 /// Where a delivered message goes once the engine has dealt with it.

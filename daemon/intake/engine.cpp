@@ -114,6 +114,17 @@ engine::engine(store::case_store& store, routing::routing_rules rules, engine_se
       on_reply_queued_(std::move(on_reply_queued)),
       events_(events) {}
 
+outcome engine::quarantine(const store::message_origin& origin, const std::string& reason,
+                           clock::time_point now) {
+  started_ = std::chrono::steady_clock::now();
+  std::error_code ec;
+  store_.record_quarantine(origin, std::nullopt, reason, now, ec);
+  if (ec) return store_failure(ec, "recording the quarantine");
+  outcome o{outcome::kind::quarantined, "", reason};
+  log(origin, parser::parsed_message{}, o, nullptr);
+  return o;
+}
+
 void engine::check_uidvalidity(const std::string& mailbox, std::uint32_t uidvalidity) {
   std::error_code ec;
   const auto cursor = store_.find_cursor(mailbox, ec);

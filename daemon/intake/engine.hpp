@@ -57,6 +57,11 @@ class engine {
 
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 
+  /// Records `origin` as quarantined for `reason` without parsing it (a mail over the size
+  /// limit); the caller moves it to the quarantine folder.
+  outcome quarantine(const store::message_origin& origin, const std::string& reason,
+                     clock::time_point now);
+
   /// Called at SELECT: warns when the folder's UIDVALIDITY differs from the stored cursor's
   /// (folder recreated or restored). Nothing else is needed: mail is recognised again by
   /// Message-ID, and no UID from before the change is ever used.

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "base64.hpp"
+#include "tacmail/parser/mime_encode.hpp"
 
 namespace tacmail::daemon::smtp {
 
@@ -54,6 +55,18 @@ std::string encode_words(std::string_view text) {
 std::string capped(std::string text, std::size_t limit) {
   if (text.size() > limit) text.resize(limit);
   return text;
+}
+
+// "Technical Support <tac@example.com>": a non-ASCII display name is RFC 2047-encoded, the
+// address kept as written.
+std::string from_field(std::string_view from_header) {
+  std::string clean = capped(clean_header_text(from_header), 900);
+  const auto open = clean.rfind('<');
+  if (is_ascii(clean) || open == std::string::npos) return clean;
+  std::string name = clean.substr(0, open);
+  while (!name.empty() && name.back() == ' ') name.pop_back();
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') name = name.substr(1, name.size() - 2);
+  return encode_words(name) + " " + clean.substr(open);
 }
 
 std::string header_value(std::string_view text) {
@@ -131,7 +144,7 @@ std::string rfc5322_date(std::chrono::system_clock::time_point t) {
 std::string write_reply(const routing::reply_content& reply, const std::string& from_header,
                         const std::string& message_id, std::chrono::system_clock::time_point date) {
   std::string m;
-  m += "From: " + capped(clean_header_text(from_header), 900) + "\r\n";
+  m += "From: " + from_field(from_header) + "\r\n";
   m += "To: <" + capped(clean_header_text(reply.to_address), 254) + ">\r\n";
   m += "Subject: " + header_value(reply.subject) + "\r\n";
   m += "Date: " + rfc5322_date(date) + "\r\n";
@@ -148,10 +161,9 @@ std::string write_reply(const routing::reply_content& reply, const std::string& 
     m += "Content-Transfer-Encoding: 7bit\r\n\r\n";
     m += crlf_body(reply.body);
   } else {
-    m += "Content-Transfer-Encoding: base64\r\n\r\n";
-    // RFC 2045 6.8: text is encoded in canonical form, CRLF line breaks.
-    const std::string encoded = base64(crlf_body(reply.body));
-    for (std::size_t i = 0; i < encoded.size(); i += 76) m += encoded.substr(i, 76) + "\r\n";
+    // Quoted-printable keeps the text readable in any client and every line short.
+    m += "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+    m += parser::quoted_printable_text(reply.body);
   }
   return m;
 }

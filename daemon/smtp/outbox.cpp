@@ -25,7 +25,7 @@ std::chrono::seconds backoff(int attempts, const retry_policy& policy) {
 
 retry_policy retry_policy_of(const config::smtp_settings& smtp) {
   retry_policy policy;
-  policy.give_up_after = std::chrono::duration_cast<std::chrono::hours>(smtp.give_up_after);
+  policy.give_up_after = smtp.give_up_after;
   return policy;
 }
 

@@ -15,7 +15,7 @@ namespace tacmail::daemon::smtp {
 struct retry_policy {
   std::chrono::seconds first_retry{30};
   std::chrono::seconds max_delay{30 * 60};
-  std::chrono::hours give_up_after{5 * 24};  ///< RFC 5321 §4.5.4.1
+  std::chrono::milliseconds give_up_after{std::chrono::hours(5 * 24)};  ///< RFC 5321 §4.5.4.1
 };
 
 /// The schedule an operator configured (smtp.give_up_after).

@@ -13,6 +13,7 @@ struct smtp_sender::impl {
   std::optional<std::string> password;
   CURL* handle = nullptr;
   char error_buffer[CURL_ERROR_SIZE] = {};
+  std::string last_reply;  ///< the server's last reply line, for the log and `outbox list`
 
   ~impl() {
     if (handle) curl_easy_cleanup(handle);
@@ -25,6 +26,15 @@ struct upload {
   const std::string* content;
   std::size_t offset = 0;
 };
+
+// libcurl hands every SMTP server line to the debug callback as HEADER_IN: keep the last.
+int keep_server_reply(CURL*, curl_infotype type, char* data, std::size_t size, void* user) {
+  if (type != CURLINFO_HEADER_IN) return 0;
+  auto* last = static_cast<std::string*>(user);
+  last->assign(data, size);
+  while (!last->empty() && (last->back() == '\r' || last->back() == '\n')) last->pop_back();
+  return 0;
+}
 
 std::size_t read_upload(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* u = static_cast<upload*>(user);
@@ -52,7 +62,12 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   if (!h) return {send_result::kind::temporary, 0, "libcurl could not create a handle"};
 
   impl_->error_buffer[0] = '\0';
+  impl_->last_reply.clear();
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, impl_->error_buffer);
+  // VERBOSE feeds the callback only; nothing is printed.
+  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, keep_server_reply);
+  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &impl_->last_reply);
+  curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(h, CURLOPT_URL, s.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -82,7 +97,10 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   if (rc == CURLE_OK) return {send_result::kind::sent, code, ""};
 
   std::string detail = impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(rc);
-  if (code > 0) detail = "server replied " + std::to_string(code) + ": " + detail;
+  if (code > 0 && !impl_->last_reply.empty())
+    detail = "server replied: " + impl_->last_reply + " (" + detail + ")";
+  else if (code > 0)
+    detail = "server replied " + std::to_string(code) + ": " + detail;
   // A failed transfer can leave the cached connection mid-dialogue: start afresh next time.
   curl_easy_cleanup(h);
   impl_->handle = nullptr;

@@ -256,9 +256,14 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& fi
     p->db.exec("PRAGMA journal_mode=WAL");
     p->db.exec("PRAGMA synchronous=FULL");
     p->db.exec("PRAGMA foreign_keys=ON");
-    {
+    // Only a new database is written to here, so readers (`cases list` while the daemon
+    // works) never wait for the write lock. user_version is the schema version.
+    if (p->db.execAndGet("PRAGMA user_version").getInt() < 1) {
       SQLite::Transaction t(p->db, SQLite::TransactionBehavior::IMMEDIATE);
-      p->db.exec(schema);
+      if (p->db.execAndGet("PRAGMA user_version").getInt() < 1) {
+        p->db.exec(schema);
+        p->db.exec("PRAGMA user_version = 1");
+      }
       t.commit();
     }
     ec.clear();

@@ -273,6 +273,17 @@ mime_read_result read_mime(std::string_view raw, const parse_limits& limits) {
   mime_read_result result;
   result.error = precheck(raw, limits);
   if (!result.error.empty()) return result;
+  // mimetic drops the header field still pending at the end of input when no empty line ends
+  // the header (a message that is only headers): end it ourselves.
+  std::string terminated;
+  const bool has_end = raw.starts_with("\r\n") || raw.starts_with("\n") ||
+                       raw.find("\n\r\n") != raw.npos || raw.find("\n\n") != raw.npos;
+  if (!has_end) {
+    terminated.assign(raw);
+    if (!terminated.empty() && terminated.back() != '\n') terminated += "\r\n";
+    terminated += "\r\n";
+    raw = terminated;
+  }
   try {
     mimetic::MimeEntity entity(raw.begin(), raw.end());
     converter conv{limits, 0, 0, {}};

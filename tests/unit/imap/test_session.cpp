@@ -575,7 +575,7 @@ script happy_script() {
                           reply(move_reply("T7", "1:3", 3)), reply(logout_reply("T8"))};
 }
 const std::vector<std::string> happy_lines = {
-    "C: T5 " + search_cmd,  "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+    "C: T5 " + search_cmd,  "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
     deliver_line(1, mail1), deliver_line(2, mail2),
     deliver_line(3, mail3), "C: T7 UID MOVE 1:3 \"Processed\"",
     "C: T8 LOGOUT",         "done",
@@ -611,7 +611,7 @@ script idle_script() {
 }
 const std::vector<std::string> idle_lines = {
     "C: T5 " + search_cmd,
-    "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+    "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
     deliver_line(1, mail1),
     deliver_line(2, mail2),
     deliver_line(3, mail3),
@@ -620,7 +620,7 @@ const std::vector<std::string> idle_lines = {
     "read 300000ms interruptible",
     "C: DONE",
     "C: T9 " + search_cmd,
-    "C: T10 UID FETCH 4 (UID BODY.PEEK[])",
+    "C: T10 UID FETCH 4 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
     deliver_line(4, mail4),
     "C: T11 UID MOVE 4 \"Processed\"",
     "C: T12 IDLE",
@@ -704,7 +704,7 @@ TEST_CASE(
                             "C: T5 CREATE \"Quarantine\"",
                             "C: T6 SELECT \"INBOX\"",
                             "C: T7 " + search_cmd,
-                            "C: T8 UID FETCH 1 (UID BODY.PEEK[])",
+                            "C: T8 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                             deliver_line(1, mail1),
                             "C: T9 UID MOVE 1 \"Processed\"",
                             "C: T10 LOGOUT",
@@ -807,7 +807,7 @@ TEST_CASE("dispositions: quarantine moves to the quarantine folder") {
       base_options(), steps,
       {disposition::quarantine, disposition::quarantine, disposition::quarantine});
   CHECK(server.run() == lines({setup_lines,
-                               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+                               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                                 deliver_line(1, mail1, disposition::quarantine),
                                 deliver_line(2, mail2, disposition::quarantine),
                                 deliver_line(3, mail3, disposition::quarantine),
@@ -823,7 +823,7 @@ TEST_CASE("dispositions: keep leaves the messages where they are") {
   CHECK(
       server.run() ==
       lines({setup_lines,
-             {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+             {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
               deliver_line(1, mail1, disposition::keep), deliver_line(2, mail2, disposition::keep),
               deliver_line(3, mail3, disposition::keep), "C: T7 LOGOUT", "done"}}));
   CHECK_FALSE(server.wrote("MOVE"));
@@ -886,7 +886,7 @@ TEST_CASE("no MOVE, UIDPLUS: UID COPY, UID STORE +FLAGS.SILENT (\\Deleted), UID 
   scripted_server server(base_options(), copy_script());
   CHECK(server.run() ==
         lines({setup_lines,
-               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                 deliver_line(1, mail1), deliver_line(2, mail2), deliver_line(3, mail3),
                 "C: T7 UID COPY 1:3 \"Processed\"", "C: T8 UID STORE 1:3 +FLAGS.SILENT (\\Deleted)",
                 "C: T9 UID EXPUNGE 1:3", "C: T10 LOGOUT", "done"}}));
@@ -926,7 +926,7 @@ TEST_CASE("no MOVE, no UIDPLUS: copied and flagged, never expunged, with a notic
   scripted_server server(base_options(), steps);
   CHECK(server.run() ==
         lines({setup_lines,
-               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID BODY.PEEK[])",
+               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                 deliver_line(1, mail1), deliver_line(2, mail2), deliver_line(3, mail3),
                 "C: T7 UID COPY 1:3 \"Processed\"", "C: T8 UID STORE 1:3 +FLAGS.SILENT (\\Deleted)",
                 "notice: server lacks UIDPLUS: copied messages left flagged \\Deleted in INBOX",
@@ -988,9 +988,9 @@ TEST_CASE("batching: fetch_batch=2 over five unsorted UIDs fetches in three batc
   };
   CHECK(server.run() ==
         lines({setup_lines,
-               {"C: T5 " + search_cmd, "C: T6 UID FETCH 3,7 (UID BODY.PEEK[])", d(3), d(7),
-                "C: T7 UID MOVE 3,7 \"Processed\"", "C: T8 UID FETCH 8,12 (UID BODY.PEEK[])", d(8),
-                d(12), "C: T9 UID MOVE 8,12 \"Processed\"", "C: T10 UID FETCH 20 (UID BODY.PEEK[])",
+               {"C: T5 " + search_cmd, "C: T6 UID FETCH 3,7 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", d(3), d(7),
+                "C: T7 UID MOVE 3,7 \"Processed\"", "C: T8 UID FETCH 8,12 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", d(8),
+                d(12), "C: T9 UID MOVE 8,12 \"Processed\"", "C: T10 UID FETCH 20 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                 d(20), "C: T11 UID MOVE 20 \"Processed\"", "C: T12 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
 }
@@ -1021,7 +1021,7 @@ TEST_CASE("empty bodies: {0}, \"\" and NIL are not delivered, not moved, and not
   scripted_server server(base_options(), steps);
   const std::string note = ": server returned an empty body; left in the folder for the next pass";
   CHECK(server.run() == lines({setup_lines,
-                               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:4 (UID BODY.PEEK[])",
+                               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:4 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                                 "notice: uid 1" + note, deliver_line(2, mail2),
                                 "notice: uid 3" + note, "notice: uid 4" + note,
                                 "C: T7 UID MOVE 2 \"Processed\"", "C: T8 LOGOUT", "done"}}));
@@ -1090,7 +1090,7 @@ TEST_CASE("starttls: STARTTLS, handshake, CAPABILITY again, then LOGIN") {
         lines({{"read 10000ms", "C: T1 STARTTLS", "start_tls", "C: T2 CAPABILITY",
                 "C: T3 LOGIN \"support@example.com\" \"s3cret\"", "C: T4 CREATE \"Processed\"",
                 "C: T5 CREATE \"Quarantine\"", "C: T6 SELECT \"INBOX\"", "C: T7 " + search_cmd,
-                "C: T8 UID FETCH 1 (UID BODY.PEEK[])", deliver_line(1, mail1),
+                "C: T8 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", deliver_line(1, mail1),
                 "C: T9 UID MOVE 1 \"Processed\"", "C: T10 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
 }

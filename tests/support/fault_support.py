@@ -1,0 +1,331 @@
+"""Helpers for the crash and fault-injection tests (issue 8): tacmaild as a process that can be
+SIGKILLed and restarted, fast bulk APPEND, distinct support requests, and the store's view
+through the CLI (`cases list --json`, `outbox list --json`, `quarantine list --json`).
+
+Every process started here runs in its own process group and dies with the test process
+(PR_SET_PDEATHSIG); Daemon.stop() and stop_all() end them by pid, never by name. Logs go to
+files, never pipes, so a chatty daemon cannot block. Every wait polls with a deadline.
+"""
+
+import email
+import email.policy
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import time
+
+import tacmail_servers as ts
+
+
+def tacmaild_path():
+    path = os.environ.get("TACMAILD")
+    if not path:
+        raise RuntimeError("TACMAILD is not set: run through ctest, or set "
+                           "TACMAILD=/path/to/build/daemon/tacmaild")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise RuntimeError(f"TACMAILD={path} is not an executable file (build it first)")
+    return os.path.abspath(path)
+
+
+def soak():
+    """TACMAIL_SOAK=1: the full-size runs of issue 8 (500 mails, 50 kills, ...)."""
+    return os.environ.get("TACMAIL_SOAK", "") not in ("", "0")
+
+
+def scaled(default, soak_value, env=None):
+    """An env override (e.g. TACMAIL_KILL_MAILS=300), else the soak or the default count."""
+    if env and os.environ.get(env):
+        return int(os.environ[env])
+    return soak_value if soak() else default
+
+
+def run_tacmaild(*args, timeout=120):
+    try:
+        return subprocess.run([tacmaild_path(), *args], stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        out = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
+        raise AssertionError(f"tacmaild {' '.join(args)} did not finish in {timeout}s; "
+                             f"stderr so far:\n{(out or '')[-4000:]}") from None
+
+
+def describe(result):
+    return (f"$ tacmaild {' '.join(str(a) for a in result.args[1:])}\nexit {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-8000:]}")
+
+
+def wait_until(predicate, timeout=30, interval=0.1, message="condition"):
+    """predicate()'s first truthy value within timeout; raises TimeoutError otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{message}: not reached within {timeout}s")
+        time.sleep(interval)
+
+
+# -- the daemon ---------------------------------------------------------------------------------
+
+_daemons = set()
+
+
+class Daemon:
+    """`tacmaild run --config CFG [--once]` in the background, output appended to `log_path`.
+
+    Several Daemon objects may share one log (restarts): `mark()` and `log(since=...)` read what
+    one incarnation wrote."""
+
+    def __init__(self, config, log_path, once=False, log_level=None):
+        argv = [tacmaild_path()]
+        if log_level:
+            argv += ["--log-level", log_level]
+        argv += ["run", "--config", config]
+        if once:
+            argv.append("--once")
+        self.log_path = log_path
+        self.start_offset = os.path.getsize(log_path) if os.path.exists(log_path) else 0
+        self._out = open(log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._out,
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=ts._die_with_parent)
+        self.pid = self.proc.pid
+        _daemons.add(self)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def kill9(self):
+        """SIGKILL now and reap; returns the exit status (-9 unless it had exited)."""
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        rc = self.proc.wait()
+        self._close()
+        return rc
+
+    def wait(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._close()
+        return rc
+
+    def stop(self, timeout=30):
+        """SIGTERM (a clean drain), then SIGKILL after timeout; returns the exit status."""
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self._close()
+        return self.proc.returncode
+
+    def _close(self):
+        if not self._out.closed:
+            self._out.close()
+        _daemons.discard(self)
+
+    def log(self, since=None):
+        """What this incarnation wrote (from `since`, a byte offset, if given)."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self.start_offset if since is None else since)
+            return f.read().decode(errors="replace")
+
+    def mark(self):
+        return os.path.getsize(self.log_path)
+
+    def wait_for_log(self, pattern, timeout=30, since=None):
+        """The first match of regex `pattern` in the log; TimeoutError otherwise."""
+        rx = re.compile(pattern)
+
+        def found():
+            m = rx.search(self.log(since))
+            return m or (None if self.running() else "exited")
+        m = wait_until(found, timeout, message=f"log line /{pattern}/")
+        if m == "exited":
+            raise AssertionError(f"tacmaild exited ({self.proc.returncode}) before logging "
+                                 f"/{pattern}/:\n{self.log(since)[-4000:]}")
+        return m
+
+    def vm_hwm_kb(self):
+        """Peak resident set (VmHWM) in kB, or None once the process is gone."""
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+
+def stop_all():
+    for d in list(_daemons):
+        try:
+            d.stop(timeout=10)
+        except Exception:  # noqa: BLE001 -- best effort in tearDown
+            pass
+
+
+# -- mail ----------------------------------------------------------------------------------------
+
+def make_request(i, run="run", size=0):
+    """A distinct support request: its own sender (the per-recipient reply limit must not
+    suppress replies), subject, text and Message-ID. size pads the body to about that many
+    bytes with a unique marker in the middle (`marker_of(i, run)`)."""
+    mid = message_id_of(i, run)
+    products = ["Cisco BroadWorks", "Webex Calling", "Catalyst 9300", "ASA 5516-X", "ISE"]
+    pad = ""
+    if size:
+        line = "x" * 70 + "\r\n"
+        half = max(0, size // 2 // len(line))
+        pad = line * half + marker_of(i, run) + "\r\n" + line * half
+    text = (f"From: Customer {i} <customer{i}@{run}-{i % 17}.example.net>\r\n"
+            f"To: tac@example.com\r\n"
+            f"Subject: {run} request {i}: device {i * 7919 % 100003} keeps rebooting\r\n"
+            f"Date: Mon, 23 Nov 2026 10:{i % 60:02d}:00 +0000\r\n"
+            f"Message-ID: <{mid}>\r\n"
+            f"MIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n"
+            f"\r\n"
+            f"Company name: Acme {i} Corp\r\n"
+            f"Contact name: Pat Customer {i}\r\n"
+            f"Contact phone number: +1 555 {i % 1000:03d} {i % 10000:04d}\r\n"
+            f"Contract number: 9{i:07d}\r\n"
+            f"Product type: {products[i % len(products)]}\r\n"
+            f"Business effect: S3\r\n"
+            f"Brief problem description: {run} unit {i} reboots every {i % 50 + 2} minutes "
+            f"after the upgrade (ticket {run}-{i}).\r\n"
+            f"Equipment location: Rack {i}\r\n"
+            f"\r\n{pad}"
+            f"Thanks,\r\nPat {i}\r\n")
+    return text.encode()
+
+
+def message_id_of(i, run="run"):
+    return f"{run}-{i}@customer.example.net"
+
+
+def marker_of(i, run="run"):
+    return f"MARKER-{run}-{i}-MIDDLE-OF-THE-LITERAL"
+
+
+def bulk_append(dovecot, folder, raws, user="tac@example.com"):
+    """APPEND every raw message over one connection (DovecotServer.append opens one each)."""
+    conn = dovecot.connect(user)
+    try:
+        for raw in raws:
+            typ, data = conn.append(dovecot._quote(folder), None, None, raw)
+            if typ != "OK":
+                raise RuntimeError(f"APPEND to {folder} failed: {data}")
+    finally:
+        conn.logout()
+
+
+def folder_count(dovecot, folder, user="tac@example.com"):
+    """Messages in folder (STATUS MESSAGES), 0 when it does not exist."""
+    conn = dovecot.connect(user)
+    try:
+        typ, data = conn.status(dovecot._quote(folder), "(MESSAGES)")
+        if typ != "OK":
+            return 0
+        m = re.search(rb"MESSAGES (\d+)", data[0])
+        return int(m.group(1)) if m else 0
+    finally:
+        conn.logout()
+
+
+def folder_message_ids(dovecot, folder, user="tac@example.com"):
+    """Message-ID header (without <>) of every message in folder, in UID order."""
+    conn = dovecot.connect(user)
+    out = []
+    try:
+        typ, _ = conn.select(dovecot._quote(folder), readonly=True)
+        if typ != "OK":
+            return []
+        typ, data = conn.uid("FETCH", "1:*",
+                             "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+        if typ != "OK":
+            return []
+        for item in data:
+            if isinstance(item, tuple):
+                msg = email.message_from_bytes(item[1], policy=email.policy.compat32)
+                out.append(mid(msg.get("Message-ID")))
+        return out
+    finally:
+        conn.logout()
+
+
+def mid(value):
+    return (str(value or "")).strip().strip("<>").strip()
+
+
+# -- the store through the CLI --------------------------------------------------------------------
+
+# CLI reads that failed with "database is locked" and were retried (reported by the tests:
+# sqlite_store::open runs the schema in a write transaction even for read-only commands).
+cli_lock_failures = []
+
+
+def _json_lines(cfg, *what):
+    for attempt in range(20):
+        r = run_tacmaild(*what, "--config", cfg, "--json")
+        if r.returncode == 0 or "locked" not in r.stderr or attempt == 19:
+            break
+        cli_lock_failures.append(f"{' '.join(what)}: {r.stderr.strip()}")
+        time.sleep(0.2)
+    if r.returncode != 0:
+        raise AssertionError(describe(r))
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
+def cases(cfg):
+    return _json_lines(cfg, "cases", "list")
+
+
+def outbox(cfg):
+    return _json_lines(cfg, "outbox", "list")
+
+
+def quarantine(cfg):
+    return _json_lines(cfg, "quarantine", "list")
+
+
+def cases_by_message_id(case_list):
+    """{Message-ID: [case numbers]} over every case's message_ids."""
+    out = {}
+    for c in case_list:
+        for m in c.get("message_ids") or []:
+            out.setdefault(mid(m), []).append(c["case_number"])
+    return out
+
+
+def sink_replies(sink):
+    """[(reply Message-ID, In-Reply-To, rcpt_tos, message)] for what the SMTP sink accepted."""
+    out = []
+    for env, msg, _raw in sink.messages():
+        out.append((mid(msg["Message-ID"]), mid(msg["In-Reply-To"]), env["rcpt_tos"], msg))
+    return out
+
+
+def random_instants(rng, n, low, high):
+    return [rng.uniform(low, high) for _ in range(n)]
+
+
+def make_rng():
+    """A seeded Random; the seed is printed so a failing run can be replayed (TACMAIL_SEED)."""
+    seed = int(os.environ.get("TACMAIL_SEED") or random.SystemRandom().randrange(1 << 30))
+    return seed, random.Random(seed)
