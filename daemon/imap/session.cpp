@@ -98,6 +98,7 @@ action session::on_delivered(disposition where) {
   ++delivered_;
   if (where == disposition::processed) to_processed_.push_back(delivering_uid_);
   if (where == disposition::quarantine) to_quarantine_.push_back(delivering_uid_);
+  if (where == disposition::keep) kept_ = true;
   return deliver_next();
 }
 
@@ -359,6 +360,7 @@ action session::authenticate(const std::string& mechanism, const std::string& in
 
 action session::start_search() {
   new_mail_ = false;
+  kept_ = false;
   search_result_.clear();
   // UNDELETED: without MOVE our copies stay behind flagged \Deleted until expunged (never,
   // without UIDPLUS; or the connection dropped between UID STORE and UID EXPUNGE).
@@ -419,10 +421,11 @@ action session::finish_pass() {
   events_.push_back({session_event::kind::pass_done, 0});
   if (stopping_ || options_.once) return logout();
   if (new_mail_) return start_search();
-  if (options_.use_idle && capabilities_.count("IDLE")) return send(state::idle_start, "IDLE");
+  if (!kept_ && options_.use_idle && capabilities_.count("IDLE"))
+    return send(state::idle_start, "IDLE");
   state_ = state::waiting;
   action a = simple_action(action::kind::wait);
-  a.timeout = options_.poll_interval;
+  a.timeout = kept_ ? std::min(options_.retry_kept, options_.poll_interval) : options_.poll_interval;
   a.interruptible = true;
   return a;
 }

@@ -36,6 +36,9 @@ struct session_options {
   std::chrono::milliseconds greeting_timeout = 30s;
   std::chrono::milliseconds command_timeout = 60s;
   std::chrono::milliseconds idle_renewal = 5min;  ///< well under RFC 2177's 29 minutes
+  /// After a pass that kept mail back (a temporary store error), look again this soon rather
+  /// than waiting for new mail or the next IDLE renewal.
+  std::chrono::milliseconds retry_kept = 5s;
   std::size_t fetch_batch = 100;
   response_parser::limits limits{};
 };
@@ -155,6 +158,7 @@ class session {
   std::set<std::string> capabilities_;
   std::uint32_t uidvalidity_ = 0;
   bool new_mail_ = false;  ///< EXISTS seen since the last search
+  bool kept_ = false;      ///< this pass left mail in the folder for a retry
 
   bool authenticated_ = false;
   std::string sasl_response_;  ///< sent on '+' when the server lacks SASL-IR

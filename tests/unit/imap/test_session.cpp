@@ -1765,3 +1765,35 @@ TEST_CASE("fault matrix: stop_soon at every step ends in a clean LOGOUT (once=tr
     }
   }
 }
+
+TEST_CASE("a pass that kept mail back looks again soon instead of idling") {
+  auto o = base_options();
+  o.once = false;
+  imap::session s(o);
+  action a = s.on_connected(true);
+  a = s.on_received(greeting);
+  for (const std::string& r : {login_ok("T1"), create_exists("T2"), create_exists("T3"),
+                               select_reply("T4", 1), search_reply("T5", "1")}) {
+    REQUIRE(a.what == action::kind::write);
+    a = s.on_written();
+    a = s.on_received(r);
+  }
+  REQUIRE(a.what == action::kind::write);
+  a = s.on_written();
+  a = s.on_received(fetch_reply("T6", {{1, mail1}}));
+  REQUIRE(a.what == action::kind::deliver);
+  // A temporary store error: the mail stays, and is looked at again within retry_kept, not at
+  // the next IDLE renewal minutes later.
+  a = s.on_delivered(imap::disposition::keep);
+  REQUIRE(a.what == action::kind::wait);
+  CHECK(a.timeout == o.retry_kept);
+  CHECK(a.interruptible);
+  a = s.on_wait_elapsed();
+  REQUIRE(a.what == action::kind::write);
+  CHECK(a.bytes == "T7 " + search_cmd + "\r\n");
+  a = s.on_written();
+  a = s.on_received(search_reply("T7", ""));
+  // Nothing kept this time: back to IDLE.
+  REQUIRE(a.what == action::kind::write);
+  CHECK(a.bytes == "T8 IDLE\r\n");
+}
