@@ -245,7 +245,17 @@ class XOAuth2Test(ImapTest):
         ims.set_dovecot_passwords(d, {"tac@example.com": self.TOKEN2})
         ims.write_secret(self.token_file, self.TOKEN2)
         raw2, mid2 = ims.make_mail()
-        d.append("INBOX", raw2)
+        # Dovecot notices the rewritten passwd file by its mtime on a later lookup: the
+        # harness's own login may need a moment.
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                d.append("INBOX", raw2)
+                break
+            except imaplib.IMAP4.error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         r = self.once()
         self.assertEqual(r.returncode, 0, self.diag(r))
         self.assert_cased_once([mid1, mid2], r)
