@@ -17,12 +17,12 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 import tacmail_servers as ts
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe  # noqa: F401
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                         "..", "data", "samples"))
@@ -72,29 +72,10 @@ def _load_samples():
     return out
 
 
-def tacmaild_path():
-    path = os.environ.get("TACMAILD")
-    if not path:
-        raise RuntimeError("TACMAILD is not set: run through ctest, or set "
-                           "TACMAILD=/path/to/build/daemon/tacmaild")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise RuntimeError(f"TACMAILD={path} is not an executable file (build it first)")
-    return os.path.abspath(path)
 
 
-def run_tacmaild(*args, timeout=60):
-    try:
-        return subprocess.run([tacmaild_path(), *args], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise AssertionError(f"tacmaild {' '.join(args)} did not finish in {timeout}s; "
-                             f"stderr so far:\n{out or ''}") from None
 
 
-def describe(result):
-    return (f"$ tacmaild {' '.join(result.args[1:])}\nexit {result.returncode}\n"
-            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-12000:]}")
 
 
 class EndToEndTest(unittest.TestCase):

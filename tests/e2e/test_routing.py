@@ -16,13 +16,13 @@ import email.utils
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
 import tacmail_servers as ts
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe  # noqa: F401
 
 DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                      "..", "data", "routing"))
@@ -34,29 +34,10 @@ def _mid(value):
     return (value or "").strip().strip("<>").strip()
 
 
-def tacmaild_path():
-    path = os.environ.get("TACMAILD")
-    if not path:
-        raise RuntimeError("TACMAILD is not set: run through ctest, or set "
-                           "TACMAILD=/path/to/build/daemon/tacmaild")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise RuntimeError(f"TACMAILD={path} is not an executable file (build it first)")
-    return os.path.abspath(path)
 
 
-def run_tacmaild(*args, timeout=60):
-    try:
-        return subprocess.run([tacmaild_path(), *args], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise AssertionError(f"tacmaild {' '.join(args)} did not finish in {timeout}s; "
-                             f"stderr so far:\n{out or ''}") from None
 
 
-def describe(result):
-    return (f"$ tacmaild {' '.join(result.args[1:])}\nexit {result.returncode}\n"
-            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-12000:]}")
 
 
 def request_body(company="Acme Corp", contact="Jane Doe", phone="+1 555 0100",

@@ -18,16 +18,9 @@ import subprocess
 import time
 
 import tacmail_servers as ts
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until  # noqa: F401
 
 
-def tacmaild_path():
-    path = os.environ.get("TACMAILD")
-    if not path:
-        raise RuntimeError("TACMAILD is not set: run through ctest, or set "
-                           "TACMAILD=/path/to/build/daemon/tacmaild")
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise RuntimeError(f"TACMAILD={path} is not an executable file (build it first)")
-    return os.path.abspath(path)
 
 
 def soak():
@@ -42,31 +35,10 @@ def scaled(default, soak_value, env=None):
     return soak_value if soak() else default
 
 
-def run_tacmaild(*args, timeout=120):
-    try:
-        return subprocess.run([tacmaild_path(), *args], stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        out = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr
-        raise AssertionError(f"tacmaild {' '.join(args)} did not finish in {timeout}s; "
-                             f"stderr so far:\n{(out or '')[-4000:]}") from None
 
 
-def describe(result):
-    return (f"$ tacmaild {' '.join(str(a) for a in result.args[1:])}\nexit {result.returncode}\n"
-            f"--- stdout ---\n{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-8000:]}")
 
 
-def wait_until(predicate, timeout=30, interval=0.1, message="condition"):
-    """predicate()'s first truthy value within timeout; raises TimeoutError otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{message}: not reached within {timeout}s")
-        time.sleep(interval)
 
 
 # -- the daemon ---------------------------------------------------------------------------------
