@@ -68,7 +68,12 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, keep_server_reply);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, &impl_->last_reply);
   curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-  curl_easy_setopt(h, CURLOPT_URL, s.url.c_str());
+  // libcurl speaks TLS from the first byte only for smtps://: honour `tls: implicit` given
+  // with an smtp:// url (e.g. smtp://host:465).
+  std::string url = s.url;
+  if (s.tls == config::tls_mode::implicit && url.starts_with("smtp://"))
+    url = "smtps://" + url.substr(7);
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
@@ -97,9 +102,11 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   if (rc == CURLE_OK) return {send_result::kind::sent, code, ""};
 
   std::string detail = impl_->error_buffer[0] ? impl_->error_buffer : curl_easy_strerror(rc);
-  if (code > 0 && !impl_->last_reply.empty())
+  // Only a negative reply (4xx/5xx) is the server's doing; a positive last reply (250 to
+  // EHLO, 220 to STARTTLS) means libcurl itself gave up (no STARTTLS, bad certificate).
+  if (code >= 400 && !impl_->last_reply.empty())
     detail = "server replied: " + impl_->last_reply + " (" + detail + ")";
-  else if (code > 0)
+  else if (code >= 400)
     detail = "server replied " + std::to_string(code) + ": " + detail;
   // A failed transfer can leave the cached connection mid-dialogue: start afresh next time.
   curl_easy_cleanup(h);

@@ -24,7 +24,9 @@ import base64
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import unittest
 
 import ops_support as ops
@@ -162,13 +164,11 @@ class SmtpTlsTestCase(unittest.TestCase):
 
     def workroot(self):
         if self.tls_dir is None:
-            import tempfile
             self.tls_dir = tempfile.mkdtemp(prefix="tacmail-smtptls-certs-")
             self.addCleanup(self._remove_tls_dir)
         return self.tls_dir
 
     def _remove_tls_dir(self):
-        import shutil
         if not os.environ.get("TACMAIL_KEEP"):
             shutil.rmtree(self.tls_dir, ignore_errors=True)
 
@@ -252,14 +252,13 @@ class ImplicitTlsSmtpUrlTest(SmtpTlsTestCase):
     smtps scheme): either check-config refuses the pair, as it refuses smtps:// with another
     tls mode, or the reply goes out over implicit TLS."""
 
-    # BUG: the loader accepts smtp:// + tls: implicit (check-config: valid), but smtp_sender
+    # Regression (fixed): the loader accepts smtp:// + tls: implicit (check-config: valid), but smtp_sender
     # hands the smtp:// url to libcurl unchanged, and libcurl does implicit TLS only for
     # smtps://: it connects in cleartext and waits for a 220 greeting that an implicit-TLS
     # server never sends. Every attempt stalls for CURLOPT_CONNECTTIMEOUT (30 s, "Operation
     # timed out after 30001 milliseconds with 0 bytes received") and the reply is never
     # delivered. Fix: in smtp_sender::send, use "smtps://" + url.substr(7) when tls is
     # implicit and the url is smtp:// (or reject the pair in read_smtp).
-    @unittest.expectedFailure
     def test_tls_implicit_with_an_smtp_url(self):
         ca, cert, key = self.certificates()
         env = self.make_env("implicit-smtpurl", "implicit", "smtp", "implicit", ca, cert, key)
@@ -290,12 +289,11 @@ class StartTlsNotOfferedTest(SmtpTlsTestCase):
         self.assertTrue(env.sink.commands("EHLO"), env.sink.log_text())
 
 
-    # BUG: smtp_sender prefixes libcurl's error with the server's last reply whenever there is
+    # Regression (fixed): smtp_sender prefixes libcurl's error with the server's last reply whenever there is
     # a reply code, even a positive one, so a refusal that is tacmaild's own reads as the
     # server's: "server replied: 250 HELP (STARTTLS not supported.)", "server replied: 220
     # Ready to start TLS (SSL certificate problem: unable to get local issuer certificate)".
     # Fix: quote the server's reply only when its code is >= 400.
-    @unittest.expectedFailure
     def test_error_does_not_blame_a_positive_server_reply(self):
         ca, cert, key = self.certificates("server")
         other_ca, _, _ = self.certificates("other")
