@@ -9,57 +9,30 @@
 #include <vector>
 
 #include "tacmail/routing/decision.hpp"
+#include "routing_test_support.hpp"
 #include "tacmail/routing/time_format.hpp"
 
 namespace {
 
 using namespace std::chrono;
+using routing_test::complete_request;
+using routing_test::has;
+using routing_test::make_product;
 using tacmail::parser::parsed_message;
 using tacmail::routing::clock;
 using tacmail::routing::decide;
 using tacmail::routing::routing_rules;
 
-tacmail::config::product make_product(std::string name, std::string technology,
-                                      std::string sub_technology, std::string queue) {
-  tacmail::config::product p;
-  p.name = std::move(name);
-  p.technology = std::move(technology);
-  p.sub_technology = std::move(sub_technology);
-  p.queue = std::move(queue);
-  return p;
-}
-
 routing_rules test_rules() {
   routing_rules rules;
-  rules.products.products.push_back(make_product("Cisco BroadWorks", "Collaboration & Conferencing",
-                                                 "BroadWorks", "broadworks"));
-  rules.products.products.push_back(make_product("HIPCOM", "Cloud & Hybrid Products", "HIPCOM",
-                                                 "hipcom"));
-  rules.products.products.push_back(make_product("Webex Calling Dedicated Instance",
+  rules.products.products.push_back(make_product(
+      "Cisco BroadWorks", {}, "Collaboration & Conferencing", "BroadWorks", "broadworks"));
+  rules.products.products.push_back(
+      make_product("HIPCOM", {}, "Cloud & Hybrid Products", "HIPCOM", "hipcom"));
+  rules.products.products.push_back(make_product("Webex Calling Dedicated Instance", {},
                                                  "Cloud & Hybrid Products", "Dedicated Instance",
                                                  "dedicated-instance"));
   return rules;
-}
-
-// A complete, well-formed S3 request from a corporate address.
-parsed_message complete_request(const std::string& product) {
-  parsed_message m;
-  m.subject = product;
-  m.from_address = "jane.doe@acme.example.com";
-  m.message_id = "req-1@acme.example.com";
-  m.company = "Acme Corp";
-  m.contact_name = "Jane Doe";
-  m.contact_phone = "+1 555 0100";
-  m.cco_id = "jdoe";
-  m.contact_email = "jane.doe@acme.example.com";
-  m.contract = "91234567";
-  m.product = product;
-  m.severity = 3;
-  m.description = "Calls drop after 30 seconds";
-  m.location = "1 Main St, Springfield";
-  m.alt_contact_name = "John Doe";
-  m.alt_contact_phone = "+1 555 0101";
-  return m;
 }
 
 const clock::time_point now = sys_days{year{2026} / 11 / 23} + hours(9) + minutes(15);
@@ -69,9 +42,6 @@ bool any_contains(const std::vector<std::string>& items, const std::string& need
                      [&](const std::string& s) { return s.find(needle) != std::string::npos; });
 }
 
-bool contains(const std::vector<std::string>& items, const std::string& value) {
-  return std::find(items.begin(), items.end(), value) != items.end();
-}
 
 }  // namespace
 
@@ -145,7 +115,7 @@ TEST_SUITE("routing.decide") {
     m.missing = {"contract", "location"};
     const auto d = decide(m, test_rules(), now);
     CHECK(d.status == "Customer Pending");
-    CHECK(contains(d.flags, "missing_fields"));
+    CHECK(has(d.flags, "missing_fields"));
     CHECK(any_contains(d.reasons, "contract"));
     CHECK(any_contains(d.reasons, "location"));
   }
@@ -153,7 +123,7 @@ TEST_SUITE("routing.decide") {
   TEST_CASE("nothing missing makes the case New without the missing_fields flag") {
     const auto d = decide(complete_request("Cisco BroadWorks"), test_rules(), now);
     CHECK(d.status == "New");
-    CHECK_FALSE(contains(d.flags, "missing_fields"));
+    CHECK_FALSE(has(d.flags, "missing_fields"));
   }
 
   // `now` is a Monday 09:15 UTC inside business hours, so one/three business days on the

@@ -15,10 +15,14 @@
 #include "tacmail/routing/decision.hpp"
 #include "tacmail/routing/reply.hpp"
 #include "tacmail/routing/response_time.hpp"
+#include "routing_test_support.hpp"
 
 namespace {
 
 using namespace std::chrono;
+using routing_test::complete_request;
+using routing_test::has;
+using routing_test::make_product;
 using tacmail::config::contract_status;
 using tacmail::parser::parsed_message;
 using tacmail::routing::clock;
@@ -28,18 +32,6 @@ using tacmail::routing::routing_rules;
 
 // Wednesday 2026-04-15 14:00 UTC.
 const clock::time_point now = sys_days{year{2026} / April / 15} + hours(14);
-
-tacmail::config::product product(std::string name, std::vector<std::string> aliases,
-                                 std::string technology, std::string sub_technology,
-                                 std::string queue) {
-  tacmail::config::product p;
-  p.name = std::move(name);
-  p.aliases = std::move(aliases);
-  p.technology = std::move(technology);
-  p.sub_technology = std::move(sub_technology);
-  p.queue = std::move(queue);
-  return p;
-}
 
 tacmail::config::contract contract(std::string number, std::string company, contract_status status,
                                    std::optional<std::string> end_date,
@@ -62,10 +54,10 @@ tacmail::config::virtual_account va(std::string name, std::vector<std::string> c
 
 tacmail::config::product_catalog products() {
   tacmail::config::product_catalog catalog;
-  catalog.products.push_back(product("Cisco BroadWorks", {"BroadWorks", "BWKS"},
+  catalog.products.push_back(make_product("Cisco BroadWorks", {"BroadWorks", "BWKS"},
                                      "Collaboration & Conferencing", "BroadWorks", "broadworks"));
-  catalog.products.push_back(product("HIPCOM", {}, "Cloud & Hybrid Products", "HIPCOM", "hipcom"));
-  catalog.products.push_back(product("Webex Calling Dedicated Instance", {"Dedicated Instance"},
+  catalog.products.push_back(make_product("HIPCOM", {}, "Cloud & Hybrid Products", "HIPCOM", "hipcom"));
+  catalog.products.push_back(make_product("Webex Calling Dedicated Instance", {"Dedicated Instance"},
                                      "Cloud & Hybrid Products", "Dedicated Instance",
                                      "dedicated-instance"));
   return catalog;
@@ -105,29 +97,6 @@ routing_rules rules_with_contracts() {
   return rules;
 }
 
-// A complete, well-formed S3 request for Cisco BroadWorks from a corporate address.
-parsed_message complete_request() {
-  parsed_message m;
-  m.subject = "Cisco BroadWorks";
-  m.from_address = "jane.doe@acme.example.com";
-  m.message_id = "policy-1@acme.example.com";
-  m.company = "Acme Corp";
-  m.contact_name = "Jane Doe";
-  m.contact_phone = "+1 555 0100";
-  m.cco_id = "jdoe";
-  m.contact_email = "jane.doe@acme.example.com";
-  m.contract = "91234567";
-  m.product = "Cisco BroadWorks";
-  m.severity = 3;
-  m.severity_inferred = false;
-  m.description = "Calls drop after 30 seconds";
-  m.location = "1 Main St, Springfield";
-  return m;
-}
-
-bool has(const std::vector<std::string>& items, const std::string& item) {
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
 
 bool contains(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
