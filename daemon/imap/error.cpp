@@ -37,8 +37,6 @@ class imap_category_impl final : public std::error_category {
         return "IMAP server refused a command";
       case error::no_uidvalidity:
         return "IMAP folder has no UIDVALIDITY";
-      case error::empty_body:
-        return "IMAP FETCH returned no message body";
     }
     return "unknown IMAP error " + std::to_string(value);
   }

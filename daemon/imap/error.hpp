@@ -31,8 +31,6 @@ enum class error {
   command_failed,
   /// The selected folder's UIDVALIDITY is missing.
   no_uidvalidity,
-  /// A FETCH returned no body or an empty one (transient: retried, never an empty case).
-  empty_body,
 };
 
 const std::error_category& imap_category();

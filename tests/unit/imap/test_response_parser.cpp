@@ -264,7 +264,7 @@ std::string malformed = "error: " + make_error_code(error::malformed_response).m
 TEST_CASE("imap error category names every value") {
   const auto& cat = tacmail::daemon::imap::imap_category();
   CHECK(std::string_view(cat.name()) == "imap");
-  for (int v = 1; v <= static_cast<int>(error::empty_body); ++v) {
+  for (int v = 1; v <= static_cast<int>(error::no_uidvalidity); ++v) {
     CAPTURE(v);
     CHECK(cat.message(v).find("unknown") == std::string::npos);
   }

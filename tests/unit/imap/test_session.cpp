@@ -115,8 +115,6 @@ std::string error_name(std::error_code ec) {
       return "command_failed";
     case imap::error::no_uidvalidity:
       return "no_uidvalidity";
-    case imap::error::empty_body:
-      return "empty_body";
   }
   return "imap?" + std::to_string(ec.value());
 }
