@@ -46,30 +46,6 @@ bool any_contains(const std::vector<std::string>& items, const std::string& need
 }  // namespace
 
 TEST_SUITE("routing.decide") {
-  TEST_CASE("a known product routes to its queue, technology and sub-technology") {
-    struct row {
-      const char* product;
-      const char* queue;
-      const char* technology;
-      const char* sub_technology;
-    };
-    const row rows[] = {
-        {"Cisco BroadWorks", "broadworks", "Collaboration & Conferencing", "BroadWorks"},
-        {"HIPCOM", "hipcom", "Cloud & Hybrid Products", "HIPCOM"},
-        {"Webex Calling Dedicated Instance", "dedicated-instance", "Cloud & Hybrid Products",
-         "Dedicated Instance"},
-    };
-    const routing_rules rules = test_rules();
-    for (const auto& r : rows) {
-      CAPTURE(std::string(r.product));
-      const auto d = decide(complete_request(r.product), rules, now);
-      CHECK(d.queue == r.queue);
-      CHECK(d.technology == r.technology);
-      CHECK(d.sub_technology == r.sub_technology);
-      CHECK_MESSAGE(any_contains(d.reasons, r.product), "a reason names the product");
-    }
-  }
-
   TEST_CASE("the built-in catalog routes Cisco BroadWorks to broadworks") {
     routing_rules rules;
     rules.products = tacmail::config::builtin_product_catalog();
