@@ -128,7 +128,7 @@ asio::awaitable<connection_result> async_run_connection(const connect_settings& 
       if (on_event) on_event(event);
     switch (a.what) {
       case action::kind::write: {
-        timer.arm(a.timeout.count() > 0 ? a.timeout : std::chrono::milliseconds(60000));
+        timer.arm(a.timeout);
         if (tls_active)
           co_await asio::async_write(stream, asio::buffer(a.bytes), use_ec(ec));
         else

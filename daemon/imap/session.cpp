@@ -20,10 +20,12 @@ std::string upper(std::string s) {
   return s;
 }
 
-action write_action(std::string bytes) {
+// Every write has a deadline: the caller names it.
+action write_action(std::string bytes, std::chrono::milliseconds deadline) {
   action a;
   a.what = action::kind::write;
   a.bytes = std::move(bytes);
+  a.timeout = deadline;
   return a;
 }
 
@@ -72,7 +74,7 @@ action session::on_timeout() {
   if (state_ == state::idling) {
     // IDLE renewal: leave IDLE and search, which also proves the connection is alive.
     state_ = state::idle_done;
-    return write_action("DONE\r\n");
+    return leave_idle();
   }
   return fail(state_ == state::greeting ? error::greeting_timeout : error::command_timeout,
               "no answer from the server");
@@ -111,7 +113,7 @@ action session::interrupt() {
   stopping_ = true;
   if (state_ == state::idling) {
     state_ = state::idle_done;
-    return write_action("DONE\r\n");
+    return leave_idle();
   }
   if (state_ == state::waiting) return logout();
   return read_reply();
@@ -121,12 +123,15 @@ std::vector<std::string> session::take_notices() { return std::exchange(notices_
 
 std::vector<session_event> session::take_events() { return std::exchange(events_, {}); }
 
+// DONE ends IDLE; the tagged OK for the IDLE command follows.
+action session::leave_idle() {
+  return write_action("DONE\r\n", options_.command_timeout);
+}
+
 action session::send(state next, const std::string& command_text) {
   pending_tag_ = "T" + std::to_string(++tag_counter_);
   state_ = next;
-  action a = write_action(pending_tag_ + " " + command_text + "\r\n");
-  a.timeout = options_.command_timeout;
-  return a;
+  return write_action(pending_tag_ + " " + command_text + "\r\n", options_.command_timeout);
 }
 
 action session::read_reply() {
@@ -157,7 +162,7 @@ std::optional<action> session::handle(const response& r) {
       // error details (XOAUTH2): answer empty, the tagged NO follows.
       const std::string line = sasl_sent_ ? std::string() : sasl_response_;
       sasl_sent_ = true;
-      return write_action(line + "\r\n");
+      return write_action(line + "\r\n", options_.command_timeout);
     }
     if (state_ != state::idle_start) return fail(error::malformed_response, "unexpected '+'");
     state_ = state::idling;
@@ -182,7 +187,7 @@ std::optional<action> session::handle(const response& r) {
   }
   if (state_ == state::idling && (r.name == "EXISTS" || r.name == "RECENT")) {
     state_ = state::idle_done;
-    return write_action("DONE\r\n");
+    return leave_idle();
   }
   return std::nullopt;
 }

@@ -130,6 +130,7 @@ class session {
   };
 
   action send(state next, const std::string& command_text);
+  action leave_idle();
   action read_reply();
   action fail(std::error_code ec, std::string detail);
   std::optional<action> handle(const response& r);
