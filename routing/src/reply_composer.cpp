@@ -1,8 +1,9 @@
 // The text of replies: picks the template for the case's situation and fills its placeholders.
 // Header safety is not this file's job: the message writer in daemon/smtp/ strips and encodes
 // everything that reaches a header.
+#include <date/date.h>
+
 #include <algorithm>
-#include <ctime>
 #include <map>
 
 #include "builtin_templates.hpp"
@@ -32,12 +33,7 @@ const std::map<std::string, std::string>& field_labels() {
 }
 
 std::string utc_text(clock::time_point t) {
-  std::time_t seconds = clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", &tm);
-  return buffer;
+  return date::format("%F %R UTC", std::chrono::floor<std::chrono::minutes>(t));
 }
 
 std::string label_of(const std::string& field) {
