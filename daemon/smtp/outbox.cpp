@@ -56,7 +56,7 @@ drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
     for (const auto& reply : due) {
       const send_result r = sender.send(reply.envelope_from, reply.recipient, reply.content);
       if (r.what == send_result::kind::sent) {
-        store.mark_reply_sent(reply.id, now, ec);
+        store.mark_replies_sent({reply.id}, now, ec);
         ++result.sent;
         report("reply_sent", reply, "");
         spdlog::info("reply sent: case {} to {} <{}>", reply.case_number, reply.recipient,

@@ -206,7 +206,9 @@ class case_store {
   /// Replies queued to `recipient` since `since`, suppressed ones not counted (rate limit).
   virtual std::size_t replies_to_since(const std::string& recipient, clock::time_point since,
                                        std::error_code& ec) = 0;
-  virtual void mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) = 0;
+  /// Marks every reply in `ids` sent at `at`, in one transaction.
+  virtual void mark_replies_sent(const std::vector<std::int64_t>& ids, clock::time_point at,
+                                 std::error_code& ec) = 0;
   /// retry_at empty: permanent failure.
   virtual void mark_reply_failed(std::int64_t id, const std::string& error,
                                  std::optional<clock::time_point> retry_at,

@@ -706,14 +706,22 @@ std::size_t sqlite_store::replies_to_since(const std::string& recipient, clock::
   });
 }
 
-void sqlite_store::mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) {
+void sqlite_store::mark_replies_sent(const std::vector<std::int64_t>& ids, clock::time_point at,
+                                     std::error_code& ec) {
   impl_->guarded(ec, [&] {
+    if (ids.empty()) return 0;
+    SQLite::Transaction t(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     SQLite::Statement st(impl_->db,
                          "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
-                         "last_error = '' WHERE id = ?");
-    st.bind(1, routing::to_rfc3339(at));
-    st.bind(2, id);
-    st.exec();
+                         "last_error = '' WHERE id = ? AND status <> 'sent'");
+    const std::string when = routing::to_rfc3339(at);
+    for (const auto id : ids) {
+      st.bind(1, when);
+      st.bind(2, id);
+      st.exec();
+      st.reset();
+    }
+    t.commit();
     return 0;
   });
 }

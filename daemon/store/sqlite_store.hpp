@@ -54,7 +54,8 @@ class sqlite_store final : public case_store {
   std::size_t pending_replies(std::error_code& ec) override;
   std::size_t replies_to_since(const std::string& recipient, clock::time_point since,
                                std::error_code& ec) override;
-  void mark_reply_sent(std::int64_t id, clock::time_point at, std::error_code& ec) override;
+  void mark_replies_sent(const std::vector<std::int64_t>& ids, clock::time_point at,
+                         std::error_code& ec) override;
   void mark_reply_failed(std::int64_t id, const std::string& error,
                          std::optional<clock::time_point> retry_at, std::error_code& ec) override;
 

@@ -380,7 +380,7 @@ TEST_SUITE("store.sqlite") {
 
     s->mark_reply_failed(due[0].id, "451 try later", now + std::chrono::hours(1), ec);
     REQUIRE_FALSE(ec);
-    s->mark_reply_sent(due[1].id, now, ec);
+    s->mark_replies_sent({due[1].id}, now, ec);
     REQUIRE_FALSE(ec);
     s->mark_reply_failed(due[2].id, "550 no such user", std::nullopt, ec);
     REQUIRE_FALSE(ec);
@@ -392,7 +392,7 @@ TEST_SUITE("store.sqlite") {
     CHECK(s->pending_replies(ec) == 1);
   }
 
-  TEST_CASE("mark_reply_sent and mark_reply_failed (retry and permanent)") {
+  TEST_CASE("mark_replies_sent and mark_reply_failed (retry and permanent)") {
     temp_dir dir;
     auto s = open_store(dir.path() / "cases.db");
     const auto now = test_now();
@@ -402,7 +402,7 @@ TEST_SUITE("store.sqlite") {
     std::error_code ec;
     auto reply_of = [&](const std::string& number) { return s->find_case(number, ec)->replies.at(0); };
 
-    s->mark_reply_sent(reply_of(a).id, now + std::chrono::seconds(5), ec);
+    s->mark_replies_sent({reply_of(a).id}, now + std::chrono::seconds(5), ec);
     REQUIRE_FALSE(ec);
     auto ra = reply_of(a);
     CHECK(ra.status == "sent");
