@@ -69,7 +69,8 @@ connection_result failure(std::error_code code, std::string detail) {
 }  // namespace
 
 asio::awaitable<connection_result> async_run_connection(const connect_settings& where, session& s,
-                                                        deliver_fn deliver, stopper& stop,
+                                                        deliver_fn deliver, commit_fn commit,
+                                                        stopper& stop,
                                                         event_fn on_event) {
   auto ex = co_await asio::this_coro::executor;
   error_code ec;
@@ -183,6 +184,7 @@ asio::awaitable<connection_result> async_run_connection(const connect_settings& 
         a = s.on_delivered(where_to);
         break;
       }
+      case action::kind::commit: a = s.on_committed(commit()); break;
       case action::kind::wait: {
         if (!stop.requested()) {
           stop.on_cancel([&wait_timer] { wait_timer.cancel(); });

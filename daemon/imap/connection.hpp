@@ -47,12 +47,14 @@ struct connection_result {
 };
 
 using deliver_fn = std::function<disposition(const fetched_message&)>;
+/// Makes the deliveries since the last commit durable; false when none of them was stored.
+using commit_fn = std::function<bool()>;
 using event_fn = std::function<void(const session_event&)>;
 
 /// Runs `s` over a new connection until it logs out, fails or is stopped.
 boost::asio::awaitable<connection_result> async_run_connection(const connect_settings& where,
                                                                session& s, deliver_fn deliver,
-                                                               stopper& stop,
+                                                               commit_fn commit, stopper& stop,
                                                                event_fn on_event = {});
 
 }  // namespace tacmail::daemon::imap

@@ -72,7 +72,14 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
   int failures = 0;
   std::string last_auth_error;
 
+  // A fetched batch is one group commit: it opens at its first delivery and the session asks
+  // for the commit after its last one, before moving any of it.
+  bool batch_open = false;
   auto deliver = [&](const fetched_message& m) {
+    if (!batch_open) {
+      engine.begin_batch();
+      batch_open = true;
+    }
     const store::message_origin origin{mailbox.name, m.uidvalidity, m.uid};
     const auto outcome =
         m.oversize ? engine.quarantine(origin,
@@ -86,6 +93,10 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
       if (h.backlog > 0) --h.backlog;
     });
     return where_to;
+  };
+  auto commit = [&] {
+    batch_open = false;
+    return engine.commit_batch();
   };
   auto on_event = [&](const session_event& e) {
     switch (e.what) {
@@ -121,7 +132,7 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
                 std::string(oauth ? "oauth2_token_file: " : "password_file: ") + why};
     } else {
       session s(options_for(imap, std::move(*password), once, max_message_size));
-      result = co_await async_run_connection(where, s, deliver, stop, on_event);
+      result = co_await async_run_connection(where, s, deliver, commit, stop, on_event);
       if (!result.error) {
         spdlog::info("[{}] logged out after {} message(s)", mailbox.name, s.delivered());
         health.update(mailbox.name, [](ops::mailbox_health& h) { h.connected = false; });

@@ -104,6 +104,19 @@ action session::on_delivered(disposition where) {
   return deliver_next();
 }
 
+action session::on_committed(bool ok) {
+  batch_delivered_ = false;
+  if (!ok) {
+    // Nothing was stored: moving any of it would lose it.
+    to_processed_.clear();
+    to_quarantine_.clear();
+    kept_ = true;
+    notices_.push_back("the batch was not stored; its mail stays in " + options_.folder +
+                       " for the next pass");
+  }
+  return next_move();
+}
+
 action session::on_wait_elapsed() {
   if (stopping_) return logout();
   return start_search();
@@ -398,9 +411,15 @@ action session::deliver_next() {
     }
     state_ = state::delivering;
     delivering_uid_ = m.uid;
+    batch_delivered_ = true;
     action a = simple_action(action::kind::deliver);
     a.message = std::move(m);
     return a;
+  }
+  // Moves only after the commit: a mail leaves the folder once its outcome is durable.
+  if (batch_delivered_) {
+    state_ = state::committing;
+    return simple_action(action::kind::commit);
   }
   return next_move();
 }

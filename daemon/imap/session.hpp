@@ -67,6 +67,7 @@ struct action {
     read,       ///< read some bytes within `timeout`, then on_received() or on_timeout()
     start_tls,  ///< TLS handshake on the open connection, then on_tls_established()
     deliver,    ///< hand `message` to the engine, then on_delivered()
+    commit,     ///< make the batch's deliveries durable (one commit), then on_committed()
     wait,       ///< sleep `timeout` (poll interval), then on_wait_elapsed()
     done,       ///< logged out cleanly: close the connection
     fail,       ///< give up on this connection: `error`, with the server's text in `detail`
@@ -104,6 +105,8 @@ class session {
   action on_timeout();
   action on_tls_established();
   action on_delivered(disposition where);
+  /// `ok` false: nothing of the batch was stored; all of it stays in the folder for a retry.
+  action on_committed(bool ok);
   action on_wait_elapsed();
   /// The connection closed (EOF): done after LOGOUT, a failure otherwise.
   action on_closed();
@@ -125,7 +128,8 @@ class session {
  private:
   enum class state {
     greeting, capability, starttls, login, authenticate, post_login_capability, create_processed,
-    create_quarantine, select, search, fetch, delivering, move, copy, flag_deleted, expunge,
+    create_quarantine, select, search, fetch, delivering, committing, move, copy, flag_deleted,
+    expunge,
     idle_start, idling, idle_done, waiting, logout, finished,
   };
 
@@ -175,6 +179,7 @@ class session {
   std::vector<std::uint32_t> moving_;  ///< UIDs of the move in progress
   std::string move_target_;
   std::uint32_t delivering_uid_ = 0;
+  bool batch_delivered_ = false;  ///< a delivery since the last commit
   std::size_t delivered_ = 0;
   std::vector<std::string> notices_;
   std::vector<session_event> events_;

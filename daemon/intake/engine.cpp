@@ -114,9 +114,44 @@ engine::engine(store::case_store& store, routing::routing_rules rules, engine_se
       on_reply_queued_(std::move(on_reply_queued)),
       events_(events) {}
 
+void engine::begin_batch() {
+  batching_ = true;
+  batch_mails_ = 0;
+  after_commit_.clear();
+  store_.begin_batch(batch_error_);
+  if (batch_error_) store_failure(batch_error_, "starting a batch");
+}
+
+bool engine::commit_batch() {
+  if (!batching_) return true;
+  batching_ = false;
+  std::error_code ec = batch_error_;
+  if (!ec) store_.commit_batch(ec);
+  batch_error_.clear();
+  auto effects = std::exchange(after_commit_, {});
+  if (ec) {
+    if (batch_mails_ > 0)
+      spdlog::error("store error: the batch of {} mail(s) was not stored ({}); it stays in the "
+                    "folder for the next pass",
+                    batch_mails_, ec.message());
+    return false;
+  }
+  for (auto& effect : effects) effect();
+  return true;
+}
+
+void engine::after_commit(std::function<void()> effect) {
+  if (batching_)
+    after_commit_.push_back(std::move(effect));
+  else
+    effect();
+}
+
 outcome engine::quarantine(const store::message_origin& origin, const std::string& reason,
                            clock::time_point now) {
   started_ = std::chrono::steady_clock::now();
+  if (batching_) ++batch_mails_;
+  if (batch_error_) return {outcome::kind::retry, "", "store error: " + batch_error_.message()};
   std::error_code ec;
   store_.record_quarantine(origin, std::nullopt, reason, now, ec);
   if (ec) return store_failure(ec, "recording the quarantine");
@@ -145,6 +180,8 @@ void engine::check_uidvalidity(const std::string& mailbox, std::uint32_t uidvali
 outcome engine::process(const store::message_origin& origin, std::string_view raw,
                         clock::time_point now) {
   started_ = std::chrono::steady_clock::now();
+  if (batching_) ++batch_mails_;
+  if (batch_error_) return {outcome::kind::retry, "", "store error: " + batch_error_.message()};
   std::error_code ec;
   const store::origin_state seen = store_.find_origin(origin, ec);
   if (ec) return store_failure(ec, "looking up the message");
@@ -319,12 +356,11 @@ store::queued_reply engine::queued(routing::reply_content content, const std::st
 void engine::announce(const routing::reply_verdict& verdict, const std::string& case_number,
                       const parser::parsed_message& m) {
   if (verdict.answer) {
-    if (on_reply_queued_) on_reply_queued_();
+    if (on_reply_queued_) after_commit(on_reply_queued_);
     return;
   }
-  spdlog::info("reply suppressed: case {} to {}: {}", case_number,
-               m.from_address.value_or("?"), verdict.reason);
-  if (!events_) return;
+  std::string line = fmt::format("reply suppressed: case {} to {}: {}", case_number,
+                                 m.from_address.value_or("?"), verdict.reason);
   ops::case_event e;
   e.event = "reply_suppressed";
   e.case_number = case_number;
@@ -332,7 +368,10 @@ void engine::announce(const routing::reply_verdict& verdict, const std::string& 
   e.message_id = m.message_id.value_or("");
   e.flags.push_back(verdict.flag);
   e.reasons.push_back(verdict.reason);
-  events_->record(e);
+  after_commit([this, line = std::move(line), e = std::move(e)] {
+    spdlog::info("{}", line);
+    if (events_) events_->record(e);
+  });
 }
 
 outcome engine::record(const std::string& case_number, const parser::parsed_message& m,
@@ -355,24 +394,30 @@ outcome engine::store_failure(std::error_code ec, const std::string& doing) {
 }
 
 void engine::log(const store::message_origin& origin, const parser::parsed_message& m,
-                 const outcome& o, const routing::decision* d) const {
+                 const outcome& o, const routing::decision* d) {
   const std::string head = fmt::format("[{} uid={}] <{}> from {}", origin.mailbox, origin.uid,
                                        m.message_id.value_or(""), m.from_address.value_or("?"));
+  auto level = spdlog::level::info;
+  std::string line;
   if (o.what == outcome::kind::opened && d) {
-    spdlog::info("{}: opened case {} queue={} severity=S{}{} status=\"{}\" product=\"{}\" "
-                 "missing={} flags={}{} because: {}",
-                 head, o.case_number, d->queue, m.severity.value_or(3),
-                 m.severity_inferred ? "(inferred)" : "", d->status, m.product.value_or(""),
-                 join(m.missing), join(d->flags),
-                 d->related_case ? " related=" + *d->related_case : "", routing_reasons(*d));
+    line = fmt::format("{}: opened case {} queue={} severity=S{}{} status=\"{}\" product=\"{}\" "
+                       "missing={} flags={}{} because: {}",
+                       head, o.case_number, d->queue, m.severity.value_or(3),
+                       m.severity_inferred ? "(inferred)" : "", d->status, m.product.value_or(""),
+                       join(m.missing), join(d->flags),
+                       d->related_case ? " related=" + *d->related_case : "", routing_reasons(*d));
   } else if (o.what == outcome::kind::quarantined) {
-    spdlog::warn("{}: quarantined: {}", head, o.reason);
+    level = spdlog::level::warn;
+    line = fmt::format("{}: quarantined: {}", head, o.reason);
   } else {
-    spdlog::info("{}: {}{}{}", head, to_string(o.what),
-                 o.case_number.empty() ? "" : " case " + o.case_number,
-                 o.reason.empty() ? "" : " (" + o.reason + ")");
+    line = fmt::format("{}: {}{}{}", head, to_string(o.what),
+                       o.case_number.empty() ? "" : " case " + o.case_number,
+                       o.reason.empty() ? "" : " (" + o.reason + ")");
   }
-  if (!events_) return;
+  if (!events_) {
+    after_commit([level, line = std::move(line)] { spdlog::log(level, "{}", line); });
+    return;
+  }
   ops::case_event e;
   switch (o.what) {
     case outcome::kind::opened: e.event = "case_opened"; break;
@@ -399,7 +444,10 @@ void engine::log(const store::message_origin& origin, const parser::parsed_messa
   } else if (!o.reason.empty()) {
     e.reasons.push_back(o.reason);
   }
-  events_->record(e);
+  after_commit([this, level, line = std::move(line), e = std::move(e)] {
+    spdlog::log(level, "{}", line);
+    events_->record(e);
+  });
 }
 
 }  // namespace tacmail::daemon::intake

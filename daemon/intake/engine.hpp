@@ -55,6 +55,14 @@ class engine {
     settings_.parsing = std::move(parsing);
   }
 
+  /// Group commit for one fetched batch: the mails processed until commit_batch() are stored
+  /// in one transaction with one sync. Their log lines, case events and reply wake-ups wait
+  /// for the commit. Outside a batch each mail commits on its own.
+  void begin_batch();
+  /// true: every outcome since begin_batch() is durable. false: none of them happened (their
+  /// log lines and events are dropped); the caller leaves the whole batch in the folder.
+  bool commit_batch();
+
   outcome process(const store::message_origin& origin, std::string_view raw, clock::time_point now);
 
   /// Records `origin` as quarantined for `reason` without parsing it (a mail over the size
@@ -88,9 +96,11 @@ class engine {
   /// Wakes the sender for a queued reply, or logs and reports a suppressed one.
   void announce(const routing::reply_verdict& verdict, const std::string& case_number,
                 const parser::parsed_message& m);
+  /// Runs `effect` now, or at the batch's commit (dropped if the batch is undone).
+  void after_commit(std::function<void()> effect);
   /// One human log line and one case event per outcome.
   void log(const store::message_origin& origin, const parser::parsed_message& m,
-           const outcome& o, const routing::decision* d) const;
+           const outcome& o, const routing::decision* d);
 
   store::case_store& store_;
   routing::routing_rules rules_;
@@ -100,6 +110,10 @@ class engine {
   std::function<void()> on_reply_queued_;
   ops::event_sink* events_;
   std::chrono::steady_clock::time_point started_;  ///< when the mail in hand was handed over
+  bool batching_ = false;
+  std::error_code batch_error_;  ///< the batch could not begin: its mails wait for the next pass
+  std::size_t batch_mails_ = 0;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 }  // namespace tacmail::daemon::intake

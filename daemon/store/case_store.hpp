@@ -148,6 +148,14 @@ class case_store {
  public:
   virtual ~case_store() = default;
 
+  /// Group commit. From begin_batch() to commit_batch() the writes below share one
+  /// transaction, made durable by commit_batch() with one sync; each write is still all or
+  /// nothing on its own. An error that ends the transaction undoes the whole batch: later
+  /// writes fail with error::batch_aborted, and so does commit_batch(). Reads see the batch's
+  /// own writes. Outside a batch every write is its own durable transaction.
+  virtual void begin_batch(std::error_code& ec) = 0;
+  virtual void commit_batch(std::error_code& ec) = 0;
+
   virtual std::optional<mailbox_cursor> find_cursor(const std::string& mailbox,
                                                        std::error_code& ec) = 0;
 

@@ -19,6 +19,7 @@ class category final : public std::error_category {
       case error::constraint: return "uniqueness constraint violated";
       case error::cannot_open: return "database cannot be opened";
       case error::other: return "database error";
+      case error::batch_aborted: return "an earlier error undid this batch";
     }
     return "unknown store error";
   }
@@ -32,7 +33,8 @@ const std::error_category& store_category() {
 }
 
 bool is_temporary(std::error_code ec) {
-  return ec == error::busy || ec == error::full || ec == error::io || ec == error::cannot_open;
+  return ec == error::busy || ec == error::full || ec == error::io || ec == error::cannot_open ||
+         ec == error::batch_aborted;
 }
 
 }  // namespace tacmail::daemon::store

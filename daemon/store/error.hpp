@@ -20,6 +20,9 @@ enum class error {
   cannot_open,
   /// Anything else SQLite reported.
   other,
+  /// An earlier error ended the group commit this write belonged to: the whole batch is
+  /// undone and retried (temporary).
+  batch_aborted,
 };
 
 const std::error_category& store_category();

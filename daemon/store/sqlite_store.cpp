@@ -166,18 +166,62 @@ constexpr const char* outbox_columns =
 
 }  // namespace
 
+// A write attempted after SQLite ended the batch's transaction.
+struct batch_lost : std::runtime_error {
+  batch_lost() : std::runtime_error("the batch's transaction was rolled back by an earlier error") {}
+};
+
 struct sqlite_store::impl {
   explicit impl(const std::filesystem::path& file)
       : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000) {}
   SQLite::Database db;
   std::string last_error;
+  bool batching = false;  ///< between begin_batch() and commit_batch()
+  bool lost = false;      ///< an error ended the batch's transaction
 
-  // Runs `work`, turning a SQLite exception into `ec` and remembering SQLite's text.
+  bool in_transaction() { return sqlite3_get_autocommit(db.getHandle()) == 0; }
+
+  // One write call, all or nothing: its own IMMEDIATE transaction, or a savepoint inside the
+  // batch's. Destroyed without commit(), it undoes the call's changes.
+  class write_scope {
+   public:
+    explicit write_scope(impl& s) : s_(s) {
+      if (s_.batching && s_.lost) throw batch_lost();
+      s_.db.exec(s_.batching ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE");
+    }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+    void commit() {
+      s_.db.exec(s_.batching ? "RELEASE one_write" : "COMMIT");
+      done_ = true;
+    }
+    ~write_scope() {
+      if (done_ || !s_.in_transaction()) return;
+      try {
+        if (s_.batching)
+          s_.db.exec("ROLLBACK TO one_write; RELEASE one_write");
+        else
+          s_.db.exec("ROLLBACK");
+      } catch (const SQLite::Exception&) {
+        // Nothing more to undo with: the batch check in guarded() sees what is left.
+      }
+    }
+
+   private:
+    impl& s_;
+    bool done_ = false;
+  };
+
+  // Runs `work`, turning a SQLite exception into `ec` and remembering SQLite's text. Inside a
+  // batch, an error after which SQLite has ended the transaction (disk full, I/O) marks the
+  // whole batch lost.
   template <typename F>
   auto guarded(std::error_code& ec, F&& work) -> decltype(work()) {
     ec.clear();
     try {
       return work();
+    } catch (const batch_lost&) {
+      ec = error::batch_aborted;
     } catch (const SQLite::Exception& e) {
       ec = classify(e);
       last_error = e.what();
@@ -185,6 +229,7 @@ struct sqlite_store::impl {
       ec = error::other;
       last_error = e.what();
     }
+    if (batching && !in_transaction()) lost = true;
     return decltype(work()){};
   }
 
@@ -280,6 +325,39 @@ sqlite_store::~sqlite_store() = default;
 
 const std::string& sqlite_store::last_error_detail() const { return impl_->last_error; }
 
+void sqlite_store::begin_batch(std::error_code& ec) {
+  impl_->guarded(ec, [&] {
+    if (impl_->batching) return 0;
+    impl_->db.exec("BEGIN IMMEDIATE");
+    impl_->batching = true;
+    impl_->lost = false;
+    return 0;
+  });
+}
+
+void sqlite_store::commit_batch(std::error_code& ec) {
+  ec.clear();
+  if (!impl_->batching) return;
+  const bool lost = impl_->lost || !impl_->in_transaction();
+  impl_->batching = false;
+  impl_->lost = false;
+  if (lost) {
+    ec = error::batch_aborted;
+    return;
+  }
+  impl_->guarded(ec, [&] {
+    impl_->db.exec("COMMIT");
+    return 0;
+  });
+  if (ec && impl_->in_transaction()) {
+    try {
+      impl_->db.exec("ROLLBACK");
+    } catch (const SQLite::Exception&) {
+      // The connection is in trouble; the next write reports it.
+    }
+  }
+}
+
 std::optional<mailbox_cursor> sqlite_store::find_cursor(const std::string& mailbox,
                                                            std::error_code& ec) {
   return impl_->guarded(ec, [&]() -> std::optional<store::mailbox_cursor> {
@@ -347,7 +425,7 @@ std::string sqlite_store::open_case(
     std::error_code& ec) {
   return impl_->guarded(ec, [&] {
     auto& db = impl_->db;
-    SQLite::Transaction t(db);
+    impl::write_scope t(*impl_);
     db.exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'last_case_number'");
     SQLite::Statement next(db, "SELECT value FROM meta WHERE key = 'last_case_number'");
     next.executeStep();
@@ -436,7 +514,7 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
                             std::error_code& ec) {
   impl_->guarded(ec, [&] {
     auto& db = impl_->db;
-    SQLite::Transaction t(db, SQLite::TransactionBehavior::IMMEDIATE);
+    impl::write_scope t(*impl_);
     SQLite::Statement current(db, "SELECT missing, reasons FROM cases WHERE case_number = ?");
     current.bind(1, case_number);
     if (!current.executeStep()) throw SQLite::Exception("no case " + case_number, SQLITE_NOTFOUND);
@@ -505,7 +583,7 @@ void sqlite_store::record_message(const std::string& case_number, const parser::
                                   const std::string& note, clock::time_point received,
                                   std::error_code& ec) {
   impl_->guarded(ec, [&] {
-    SQLite::Transaction t(impl_->db);
+    impl::write_scope t(*impl_);
     impl_->insert_message(case_number.empty() ? std::nullopt : std::optional(case_number), m,
                           origin, role, note, received);
     impl_->advance_cursor(origin);
@@ -519,7 +597,7 @@ void sqlite_store::record_quarantine(const message_origin& origin,
                                      const std::string& reason, clock::time_point at,
                                      std::error_code& ec) {
   impl_->guarded(ec, [&] {
-    SQLite::Transaction t(impl_->db);
+    impl::write_scope t(*impl_);
     SQLite::Statement st(impl_->db,
                          "INSERT OR IGNORE INTO quarantine (mailbox, uidvalidity, uid, message_id, "
                          "reason, created) VALUES (?, ?, ?, ?, ?, ?)");
@@ -597,7 +675,7 @@ std::vector<quarantine_entry> sqlite_store::list_quarantine(std::error_code& ec)
 
 void sqlite_store::save_status(const std::vector<mailbox_status>& status, std::error_code& ec) {
   impl_->guarded(ec, [&] {
-    SQLite::Transaction t(impl_->db);
+    impl::write_scope t(*impl_);
     SQLite::Statement st(impl_->db,
                          "INSERT OR REPLACE INTO mailbox_status (mailbox, connected, last_fetch, "
                          "last_error, backlog, updated) VALUES (?, ?, ?, ?, ?, ?)");
@@ -710,7 +788,7 @@ void sqlite_store::mark_replies_sent(const std::vector<std::int64_t>& ids, clock
                                      std::error_code& ec) {
   impl_->guarded(ec, [&] {
     if (ids.empty()) return 0;
-    SQLite::Transaction t(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    impl::write_scope t(*impl_);
     SQLite::Statement st(impl_->db,
                          "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
                          "last_error = '' WHERE id = ? AND status <> 'sent'");

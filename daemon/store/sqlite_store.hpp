@@ -18,6 +18,8 @@ class sqlite_store final : public case_store {
                                             std::string& detail);
   ~sqlite_store() override;
 
+  void begin_batch(std::error_code& ec) override;
+  void commit_batch(std::error_code& ec) override;
   std::optional<store::mailbox_cursor> find_cursor(const std::string& mailbox,
                                                    std::error_code& ec) override;
   origin_state find_origin(const message_origin& origin, std::error_code& ec) override;

@@ -96,6 +96,17 @@ struct engine_fixture {
   }
 };
 
+// The case events the engine emits, in order.
+struct recording_sink final : ops::event_sink {
+  std::vector<ops::case_event> events;
+  void record(const ops::case_event& e) override { events.push_back(e); }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.event);
+    return out;
+  }
+};
+
 bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
@@ -314,6 +325,61 @@ TEST_SUITE("intake.engine") {
     CHECK(f.store->find_origin({"tac", 1, 1}, ec).state == store::origin_state::kind::unknown);
     const outcome again = f.process(1, mail_spec{});
     CHECK(again.what == outcome::kind::opened);
+    CHECK(f.replies_queued == 1);
+  }
+
+  TEST_CASE("a batch is stored at its commit; its events and reply wake-ups wait for it") {
+    engine_fixture f;
+    recording_sink events;
+    intake::engine engine{*f.store, engine_fixture::rules(), engine_fixture::settings(),
+                          [&f] { ++f.replies_queued; }, &events};
+    raw_db reader(f.file);
+    engine.begin_batch();
+    for (std::uint32_t uid = 1; uid <= 3; ++uid) {
+      mail_spec spec;
+      spec.message_id = "batch-" + std::to_string(uid) + "@acme.example.com";
+      spec.subject = "Cisco BroadWorks outage " + std::to_string(uid);
+      CHECK(engine.process({"tac", 1, uid}, mail(spec), test_now()).what == outcome::kind::opened);
+    }
+    // The batch's own reads see its writes: the same Message-ID again is a duplicate.
+    mail_spec again;
+    again.message_id = "batch-2@acme.example.com";
+    CHECK(engine.process({"tac", 1, 4}, mail(again), test_now()).what == outcome::kind::duplicate);
+    CHECK(reader.scalar("SELECT count(*) FROM cases") == "0");
+    CHECK(events.events.empty());
+    CHECK(f.replies_queued == 0);
+
+    CHECK(engine.commit_batch());
+    CHECK(reader.scalar("SELECT count(*) FROM cases") == "3");
+    CHECK(reader.scalar("SELECT count(*) FROM messages") == "4");
+    CHECK(reader.scalar("SELECT last_uid FROM mailbox_state WHERE mailbox = 'tac'") == "4");
+    CHECK(events.names() == std::vector<std::string>{"case_opened", "case_opened", "case_opened",
+                                                     "duplicate"});
+    CHECK(f.replies_queued == 3);
+  }
+
+  TEST_CASE("a batch that cannot start stores nothing, says retry, and announces nothing") {
+    engine_fixture f;
+    recording_sink events;
+    intake::engine engine{*f.store, engine_fixture::rules(), engine_fixture::settings(),
+                          [&f] { ++f.replies_queued; }, &events};
+    raw_db other(f.file);
+    REQUIRE(other.exec("BEGIN IMMEDIATE") == SQLITE_OK);
+    engine.begin_batch();
+    CHECK(engine.process({"tac", 1, 1}, mail(mail_spec{}), test_now()).what ==
+          outcome::kind::retry);
+    CHECK(engine.quarantine({"tac", 1, 2}, "too big", test_now()).what == outcome::kind::retry);
+    CHECK_FALSE(engine.commit_batch());
+    REQUIRE(other.exec("ROLLBACK") == SQLITE_OK);
+    CHECK(f.cases() == 0);
+    CHECK(events.events.empty());
+    CHECK(f.replies_queued == 0);
+    // The next batch goes through.
+    engine.begin_batch();
+    CHECK(engine.process({"tac", 1, 1}, mail(mail_spec{}), test_now()).what ==
+          outcome::kind::opened);
+    CHECK(engine.commit_batch());
+    CHECK(f.cases() == 1);
     CHECK(f.replies_queued == 1);
   }
 }

@@ -506,5 +506,37 @@ TEST_SUITE("store.sqlite") {
     CHECK_FALSE(store::is_temporary(error::constraint));
     CHECK_FALSE(store::is_temporary(error::other));
     CHECK_FALSE(store::is_temporary(std::error_code()));
+    CHECK(store::is_temporary(error::batch_aborted));
+  }
+
+  TEST_CASE("a batch: one sync for many writes; a failed write undoes only itself") {
+    temp_dir dir;
+    const auto file = dir.path() / "cases.db";
+    auto s = open_store(file);
+    raw_db reader(file);
+    std::error_code ec;
+    s->begin_batch(ec);
+    REQUIRE_FALSE(ec);
+    const std::string first = open_sample_case(*s, sample_request("b1@x.example"), 1, test_now());
+    s->record_message("", sample_request("b2@x.example"), {"tac", 1, 2}, "skipped", "list",
+                      test_now(), ec);
+    REQUIRE_FALSE(ec);
+    // The same origin twice breaks a uniqueness rule: that write fails, the batch goes on.
+    s->record_message("", sample_request("b3@x.example"), {"tac", 1, 2}, "skipped", "list",
+                      test_now(), ec);
+    CHECK(ec == store::error::constraint);
+    const std::string second = open_sample_case(*s, sample_request("b4@x.example"), 3, test_now());
+    CHECK(reader.scalar("SELECT count(*) FROM messages") == "0");
+    s->commit_batch(ec);
+    REQUIRE_FALSE(ec);
+    CHECK(reader.scalar("SELECT count(*) FROM messages") == "3");
+    CHECK(reader.scalar("SELECT count(*) FROM cases") == "2");
+    CHECK(reader.scalar("SELECT count(*) FROM messages WHERE message_id = 'b3@x.example'") == "0");
+    CHECK(second != first);
+    // Outside a batch every write commits on its own again.
+    s->record_message("", sample_request("b5@x.example"), {"tac", 1, 4}, "skipped", "list",
+                      test_now(), ec);
+    REQUIRE_FALSE(ec);
+    CHECK(reader.scalar("SELECT count(*) FROM messages") == "4");
   }
 }

@@ -86,6 +86,7 @@ struct run_options {
   fault cut_with = fault::close;
   std::size_t stop_at_delivery = 0;     ///< stop_soon() during this delivery (1-based; 0: never)
   std::size_t stop_at_step = SIZE_MAX;  ///< stop_soon() before handling this action (0-based)
+  std::size_t fail_commit = 0;          ///< this commit (1-based) stores nothing (0: none fails)
 };
 
 std::string error_name(std::error_code ec) {
@@ -187,6 +188,7 @@ class scripted_server {
     violations_.clear();
     answered_.clear();
     moved_.clear();
+    committed_.clear();
     copied_.clear();
     flagged_.clear();
     served_ = 0;
@@ -197,6 +199,8 @@ class scripted_server {
     bool tls = ro.tls_active;
     std::mt19937 rng(ro.chunk_seed);
     const auto dead = [&] { return served_ >= ro.cut_after; };
+    std::vector<std::uint32_t> uncommitted;  // delivered since the last commit
+    std::size_t commits = 0;
 
     action a = s.on_connected(tls);
     for (std::size_t step = 0;; ++step) {
@@ -283,12 +287,22 @@ class scripted_server {
               dispositions.empty() ? disposition::processed : dispositions.front();
           if (!dispositions.empty()) dispositions.pop_front();
           answered_[m.uid] = d;
+          uncommitted.push_back(m.uid);
           const bool stop = delivered_.size() == ro.stop_at_delivery;
           log_.push_back("deliver uid=" + std::to_string(m.uid) + " uidvalidity=" +
                          std::to_string(m.uidvalidity) + " " + std::to_string(m.raw.size()) +
                          " bytes -> " + disposition_name(d) + (stop ? " (stop_soon)" : ""));
           if (stop) s.stop_soon();
           a = s.on_delivered(d);
+          break;
+        }
+        case action::kind::commit: {
+          ++commits;
+          const bool ok = commits != ro.fail_commit;
+          log_.push_back(ok ? "commit" : "commit -> fails");
+          if (ok) committed_.insert(uncommitted.begin(), uncommitted.end());
+          uncommitted.clear();
+          a = s.on_committed(ok);
           break;
         }
         case action::kind::wait: {
@@ -382,6 +396,8 @@ class scripted_server {
         const std::string u = "uid " + std::to_string(uid);
         if (it == answered_.end()) {
           violation(u + " moved before it was delivered");
+        } else if (!committed_.count(uid)) {
+          violation(u + " moved before its batch was committed");
         } else if (to_processed && it->second != disposition::processed) {
           violation(u + " moved to processed, engine said " + disposition_name(it->second));
         } else if (to_quarantine && it->second != disposition::quarantine) {
@@ -416,7 +432,7 @@ class scripted_server {
   std::vector<imap::fetched_message> delivered_;
   std::vector<std::string> violations_;
   std::map<std::uint32_t, disposition> answered_;
-  std::set<std::uint32_t> moved_, copied_, flagged_;
+  std::set<std::uint32_t> moved_, copied_, flagged_, committed_;
   std::size_t served_ = 0;
   std::string stream_;
 };
@@ -575,7 +591,7 @@ script happy_script() {
 const std::vector<std::string> happy_lines = {
     "C: T5 " + search_cmd,  "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
     deliver_line(1, mail1), deliver_line(2, mail2),
-    deliver_line(3, mail3), "C: T7 UID MOVE 1:3 \"Processed\"",
+    deliver_line(3, mail3), "commit", "C: T7 UID MOVE 1:3 \"Processed\"",
     "C: T8 LOGOUT",         "done",
 };
 
@@ -613,6 +629,7 @@ const std::vector<std::string> idle_lines = {
     deliver_line(1, mail1),
     deliver_line(2, mail2),
     deliver_line(3, mail3),
+    "commit",
     "C: T7 UID MOVE 1:3 \"Processed\"",
     "C: T8 IDLE",
     "read 300000ms interruptible",
@@ -620,6 +637,7 @@ const std::vector<std::string> idle_lines = {
     "C: T9 " + search_cmd,
     "C: T10 UID FETCH 4 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
     deliver_line(4, mail4),
+    "commit",
     "C: T11 UID MOVE 4 \"Processed\"",
     "C: T12 IDLE",
     "read 300000ms interruptible",
@@ -704,6 +722,7 @@ TEST_CASE(
                             "C: T7 " + search_cmd,
                             "C: T8 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                             deliver_line(1, mail1),
+                            "commit",
                             "C: T9 UID MOVE 1 \"Processed\"",
                             "C: T10 LOGOUT",
                             "done",
@@ -809,6 +828,7 @@ TEST_CASE("dispositions: quarantine moves to the quarantine folder") {
                                 deliver_line(1, mail1, disposition::quarantine),
                                 deliver_line(2, mail2, disposition::quarantine),
                                 deliver_line(3, mail3, disposition::quarantine),
+                                "commit",
                                 "C: T7 UID MOVE 1:3 \"Quarantine\"", "C: T8 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
 }
@@ -823,7 +843,7 @@ TEST_CASE("dispositions: keep leaves the messages where they are") {
       lines({setup_lines,
              {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
               deliver_line(1, mail1, disposition::keep), deliver_line(2, mail2, disposition::keep),
-              deliver_line(3, mail3, disposition::keep), "C: T7 LOGOUT", "done"}}));
+              deliver_line(3, mail3, disposition::keep), "commit", "C: T7 LOGOUT", "done"}}));
   CHECK_FALSE(server.wrote("MOVE"));
   CHECK(server.session().delivered() == 3);
 }
@@ -886,6 +906,7 @@ TEST_CASE("no MOVE, UIDPLUS: UID COPY, UID STORE +FLAGS.SILENT (\\Deleted), UID 
         lines({setup_lines,
                {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                 deliver_line(1, mail1), deliver_line(2, mail2), deliver_line(3, mail3),
+                "commit",
                 "C: T7 UID COPY 1:3 \"Processed\"", "C: T8 UID STORE 1:3 +FLAGS.SILENT (\\Deleted)",
                 "C: T9 UID EXPUNGE 1:3", "C: T10 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
@@ -926,6 +947,7 @@ TEST_CASE("no MOVE, no UIDPLUS: copied and flagged, never expunged, with a notic
         lines({setup_lines,
                {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                 deliver_line(1, mail1), deliver_line(2, mail2), deliver_line(3, mail3),
+                "commit",
                 "C: T7 UID COPY 1:3 \"Processed\"", "C: T8 UID STORE 1:3 +FLAGS.SILENT (\\Deleted)",
                 "notice: server lacks UIDPLUS: copied messages left flagged \\Deleted in INBOX",
                 "C: T9 LOGOUT", "done"}}));
@@ -987,9 +1009,73 @@ TEST_CASE("batching: fetch_batch=2 over five unsorted UIDs fetches in three batc
   CHECK(server.run() ==
         lines({setup_lines,
                {"C: T5 " + search_cmd, "C: T6 UID FETCH 3,7 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", d(3), d(7),
+                "commit",
                 "C: T7 UID MOVE 3,7 \"Processed\"", "C: T8 UID FETCH 8,12 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", d(8),
-                d(12), "C: T9 UID MOVE 8,12 \"Processed\"", "C: T10 UID FETCH 20 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
-                d(20), "C: T11 UID MOVE 20 \"Processed\"", "C: T12 LOGOUT", "done"}}));
+                d(12), "commit", "C: T9 UID MOVE 8,12 \"Processed\"", "C: T10 UID FETCH 20 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
+                d(20), "commit", "C: T11 UID MOVE 20 \"Processed\"", "C: T12 LOGOUT", "done"}}));
+  CHECK(server.violations() == "");
+}
+
+TEST_CASE("group commit: a batch whose commit fails is neither moved nor lost") {
+  script steps = setup() + script{reply(search_reply("T5", "1 2 3")),
+                                  reply(fetch_reply("T6", three)), reply(logout_reply("T7"))};
+  scripted_server server(base_options(), steps);
+  run_options r;
+  r.fail_commit = 1;
+  CHECK(server.run(r) ==
+        lines({setup_lines,
+               {"C: T5 " + search_cmd,
+                "C: T6 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
+                deliver_line(1, mail1), deliver_line(2, mail2), deliver_line(3, mail3),
+                "commit -> fails",
+                "notice: the batch was not stored; its mail stays in INBOX for the next pass",
+                "C: T7 LOGOUT", "done"}}));
+  CHECK(server.violations() == "");
+}
+
+TEST_CASE("group commit: one failed batch of three stays behind, the others are moved") {
+  auto o = base_options();
+  o.fetch_batch = 2;
+  const auto m = [](int n) { return mail(n); };
+  script steps =
+      setup(post_login_caps, 5) + script{reply(search_reply("T5", "20 3 12 7 8")),
+                                         reply(fetch_reply("T6", {{3, m(3)}, {7, m(7)}})),
+                                         reply(move_reply("T7", "3,7", 2)),
+                                         reply(fetch_reply("T8", {{8, m(8)}, {12, m(12)}})),
+                                         reply(fetch_reply("T9", {{20, m(20)}})),
+                                         reply(move_reply("T10", "20", 1)),
+                                         reply(logout_reply("T11"))};
+  scripted_server server(o, steps);
+  run_options r;
+  r.fail_commit = 2;
+  server.run(r);
+  CHECK(server.delivered().size() == 5);
+  CHECK(server.wrote("T7 UID MOVE 3,7 "));
+  CHECK_FALSE(server.wrote("UID MOVE 8"));
+  CHECK(server.wrote("T10 UID MOVE 20 "));
+  CHECK(server.last().what == action::kind::done);
+  CHECK(server.violations() == "");
+}
+
+TEST_CASE("group commit: a failed commit in a running session looks again within retry_kept") {
+  auto o = base_options();
+  o.once = false;
+  script steps = setup() + script{reply(search_reply("T5", "1")),
+                                  reply(fetch_reply("T6", {{1, mail1}})), elapse(),
+                                  reply(search_reply("T7", "1")),
+                                  reply(fetch_reply("T8", {{1, mail1}})),
+                                  reply(move_reply("T9", "1", 1)), reply("+ idling\r\n"),
+                                  interrupt(), reply(ok("T10", "Idle")),
+                                  reply(logout_reply("T11"))};
+  scripted_server server(o, steps);
+  run_options r;
+  r.fail_commit = 1;
+  const std::string t = server.run(r);
+  CHECK(t.find("commit -> fails\nnotice: the batch was not stored; its mail stays in INBOX for "
+               "the next pass\nwait " +
+               std::to_string(o.retry_kept.count()) + "ms interruptible\n-- elapsed\n") !=
+        std::string::npos);
+  CHECK(server.wrote("T9 UID MOVE 1 "));
   CHECK(server.violations() == "");
 }
 
@@ -1022,6 +1108,7 @@ TEST_CASE("empty bodies: {0}, \"\" and NIL are not delivered, not moved, and not
                                {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:4 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)",
                                 "notice: uid 1" + note, deliver_line(2, mail2),
                                 "notice: uid 3" + note, "notice: uid 4" + note,
+                                "commit",
                                 "C: T7 UID MOVE 2 \"Processed\"", "C: T8 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
 }
@@ -1089,6 +1176,7 @@ TEST_CASE("starttls: STARTTLS, handshake, CAPABILITY again, then LOGIN") {
                 "C: T3 LOGIN \"support@example.com\" \"s3cret\"", "C: T4 CREATE \"Processed\"",
                 "C: T5 CREATE \"Quarantine\"", "C: T6 SELECT \"INBOX\"", "C: T7 " + search_cmd,
                 "C: T8 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)", deliver_line(1, mail1),
+                "commit",
                 "C: T9 UID MOVE 1 \"Processed\"", "C: T10 LOGOUT", "done"}}));
   CHECK(server.violations() == "");
 }
@@ -1783,6 +1871,8 @@ TEST_CASE("a pass that kept mail back looks again soon instead of idling") {
   // A temporary store error: the mail stays, and is looked at again within retry_kept, not at
   // the next IDLE renewal minutes later.
   a = s.on_delivered(imap::disposition::keep);
+  REQUIRE(a.what == action::kind::commit);
+  a = s.on_committed(true);
   REQUIRE(a.what == action::kind::wait);
   CHECK(a.timeout == o.retry_kept);
   CHECK(a.interruptible);

@@ -103,6 +103,10 @@ outcome run(const imap::session_options& options, script steps, bool tls_active)
         out.log.push_back("deliver uid=" + std::to_string(a.message.uid));
         a = s.on_delivered(imap::disposition::processed);
         break;
+      case action::kind::commit:
+        out.log.push_back("commit");
+        a = s.on_committed(true);
+        break;
       case action::kind::wait:
         out.log.push_back("!! unexpected wait");
         out.last = a;
