@@ -1,8 +1,6 @@
 // Body selection and attachment listing over the mime_part tree.
 #include "body_text.hpp"
 
-#include <openssl/evp.h>
-
 #include "charset.hpp"
 #include "html_text.hpp"
 #include "text_util.hpp"
@@ -10,15 +8,8 @@
 namespace tacmail::parser::detail {
 namespace {
 
-bool is_attachment(const mime_part& part) {
-  if (part.is_multipart()) return false;
-  if (part.disposition == "attachment") return true;
-  // A named text part shown inline is still the message text only if it is not a file.
-  return part.filename().has_value();
-}
-
 bool is_text_body(const mime_part& part, std::string_view subtype) {
-  return part.type == "text" && part.subtype == subtype && !is_attachment(part);
+  return part.type == "text" && part.subtype == subtype && !part.is_attachment();
 }
 
 // RFC 3676: a line ending in a space continues on the next; leading space-stuffing is removed.
@@ -62,34 +53,21 @@ void collect_attachments(const mime_part& part, std::vector<attachment>& out) {
     for (const mime_part& child : part.children) collect_attachments(child, out);
     return;
   }
-  if (!is_attachment(part)) return;
+  if (!part.is_attachment()) return;
   attachment a;
   a.name = part.filename().value_or("");
   a.type = to_utf8(part.media_type(), "").text;
-  a.size = part.body.size();
-  a.sha256 = sha256_hex(part.body);
+  body_digest digest = part.digest ? *part.digest : digest_of(part.body);
+  a.size = digest.size;
+  a.sha256 = std::move(digest.sha256);
   out.push_back(std::move(a));
 }
 
 }  // namespace
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    return {};
-  }
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 0xF]);
-  }
-  return out;
-}
-
 body_choice part_text(const mime_part& part) {
   body_choice choice;
+  choice.part = &part;
   const std::string charset = part.type_param("charset").value_or("");
   utf8_text converted = to_utf8(part.body, charset);
   if (converted.replaced) {

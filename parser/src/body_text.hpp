@@ -13,6 +13,7 @@ namespace tacmail::parser::detail {
 struct body_choice {
   std::string text;  ///< UTF-8, LF line ends, no trailing blanks
   std::vector<std::string> warnings;
+  const mime_part* part = nullptr;  ///< the part the text was read from, if any
 };
 
 /// The body text of `part` (a whole message or an embedded message/rfc822).
@@ -27,8 +28,5 @@ std::vector<attachment> list_attachments(const mime_part& root);
 
 /// Text of one leaf text part: charset converted, flowed text joined, HTML rendered.
 body_choice part_text(const mime_part& part);
-
-/// Lower-case hex SHA-256 of `bytes`.
-std::string sha256_hex(std::string_view bytes);
 
 }  // namespace tacmail::parser::detail

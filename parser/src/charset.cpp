@@ -5,7 +5,13 @@
 #include <uchardet/uchardet.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "text_util.hpp"
 
@@ -18,43 +24,99 @@ constexpr std::string_view replacement = "\xEF\xBF\xBD";
 // understate the real set (browsers do the same: ISO-8859-1 is read as windows-1252, GB2312 as
 // GB18030, Shift_JIS as CP932, EUC-KR as CP949).
 std::string iconv_name(std::string_view declared) {
-  std::string name = to_lower(trim(declared));
+  static constexpr std::pair<std::string_view, std::string_view> aliases[] = {
+      {"iso-8859-1", "WINDOWS-1252"},
+      {"iso8859-1", "WINDOWS-1252"},
+      {"latin1", "WINDOWS-1252"},
+      {"latin-1", "WINDOWS-1252"},
+      {"cp1252", "WINDOWS-1252"},
+      {"x-cp1252", "WINDOWS-1252"},
+      {"windows-1252", "WINDOWS-1252"},
+      {"ansi_x3.4-1968", "WINDOWS-1252"},
+      {"gb2312", "GB18030"},
+      {"gbk", "GB18030"},
+      {"x-gbk", "GB18030"},
+      {"cp936", "GB18030"},
+      {"euc-cn", "GB18030"},
+      {"shift_jis", "CP932"},
+      {"shift-jis", "CP932"},
+      {"sjis", "CP932"},
+      {"x-sjis", "CP932"},
+      {"ms_kanji", "CP932"},
+      {"windows-31j", "CP932"},
+      {"euc-kr", "CP949"},
+      {"ks_c_5601-1987", "CP949"},
+      {"ks_c_5601", "CP949"},
+      {"korean", "CP949"},
+      {"iso-8859-8-i", "ISO-8859-8"},
+      {"utf8", "UTF-8"},
+      {"x-mac-roman", "MACINTOSH"},
+      {"macintosh", "MACINTOSH"},
+  };
+  std::string_view name = trim(declared);
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
     name = name.substr(1, name.size() - 2);
   }
-  if (name == "iso-8859-1" || name == "iso8859-1" || name == "latin1" || name == "latin-1" ||
-      name == "cp1252" || name == "x-cp1252" || name == "windows-1252" ||
-      name == "ansi_x3.4-1968") {
-    return "WINDOWS-1252";
+  for (const auto& [alias, iconv] : aliases) {
+    if (iequals(name, alias)) return std::string(iconv);
   }
-  if (name == "gb2312" || name == "gbk" || name == "x-gbk" || name == "cp936" || name == "euc-cn") {
-    return "GB18030";
+  std::string upper(name);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
   }
-  if (name == "shift_jis" || name == "shift-jis" || name == "sjis" || name == "x-sjis" ||
-      name == "ms_kanji" || name == "windows-31j") {
-    return "CP932";
-  }
-  if (name == "euc-kr" || name == "ks_c_5601-1987" || name == "ks_c_5601" || name == "korean") {
-    return "CP949";
-  }
-  if (name == "iso-8859-8-i") return "ISO-8859-8";
-  if (name == "utf8") return "UTF-8";
-  if (name == "x-mac-roman" || name == "macintosh") return "MACINTOSH";
-  std::string upper;
-  for (char c : name) upper.push_back((c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c);
   return upper;
 }
 
-struct iconv_closer {
-  void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }
+// Conversion descriptors to UTF-8 by source charset, opened once per thread: iconv_open loads
+// and sets up a gconv module, which costs more than converting a mail. A charset iconv does
+// not know is remembered too.
+class iconv_cache {
+ public:
+  iconv_cache() = default;
+  iconv_cache(const iconv_cache&) = delete;
+  iconv_cache& operator=(const iconv_cache&) = delete;
+  ~iconv_cache() {
+    for (const entry& e : entries_) close(e.cd);
+  }
+
+  // The descriptor, in its initial state, or none if iconv cannot convert from `from`.
+  std::optional<iconv_t> get(const std::string& from) {
+    for (entry& e : entries_) {
+      if (e.from != from) continue;
+      if (e.cd == unknown()) return std::nullopt;
+      iconv(e.cd, nullptr, nullptr, nullptr, nullptr);
+      return e.cd;
+    }
+    // Bounded: a stream of made-up labels does not grow it, nor keep descriptors open.
+    if (entries_.size() >= max_entries) {
+      close(entries_.front().cd);
+      entries_.erase(entries_.begin());
+    }
+    entries_.push_back({from, iconv_open("UTF-8", from.c_str())});
+    if (entries_.back().cd == unknown()) return std::nullopt;
+    return entries_.back().cd;
+  }
+
+ private:
+  struct entry {
+    std::string from;
+    iconv_t cd;
+  };
+  static constexpr std::size_t max_entries = 32;
+  static iconv_t unknown() { return reinterpret_cast<iconv_t>(-1); }
+  static void close(iconv_t cd) {
+    if (cd != unknown()) iconv_close(cd);
+  }
+  std::vector<entry> entries_;
 };
 
 // Converts with iconv; a byte iconv rejects becomes U+FFFD and conversion goes on after it.
 // Returns false if iconv does not know the charset.
 bool convert(std::string_view bytes, const std::string& from, utf8_text& out) {
-  iconv_t raw_cd = iconv_open("UTF-8", from.c_str());
-  if (raw_cd == reinterpret_cast<iconv_t>(-1)) return false;
-  std::unique_ptr<void, iconv_closer> cd(raw_cd);
+  thread_local iconv_cache cache;
+  const std::optional<iconv_t> descriptor = cache.get(from);
+  if (!descriptor) return false;
+  const iconv_t cd = *descriptor;
   out.text.clear();
   out.text.reserve(bytes.size() + bytes.size() / 2);
   out.charset_used = from;
@@ -64,7 +126,7 @@ bool convert(std::string_view bytes, const std::string& from, utf8_text& out) {
   while (in_left > 0) {
     char* dst = buffer;
     std::size_t dst_left = sizeof buffer;
-    std::size_t rc = iconv(raw_cd, &in, &in_left, &dst, &dst_left);
+    std::size_t rc = iconv(cd, &in, &in_left, &dst, &dst_left);
     out.text.append(buffer, static_cast<std::size_t>(dst - buffer));
     if (rc != static_cast<std::size_t>(-1)) continue;
     if (errno == E2BIG) continue;
@@ -73,26 +135,33 @@ bool convert(std::string_view bytes, const std::string& from, utf8_text& out) {
     out.replaced = true;
     ++in;
     --in_left;
-    iconv(raw_cd, nullptr, nullptr, nullptr, nullptr);
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
   }
   // Flush shift state (ISO-2022-JP).
   char* dst = buffer;
   std::size_t dst_left = sizeof buffer;
-  iconv(raw_cd, nullptr, nullptr, &dst, &dst_left);
+  iconv(cd, nullptr, nullptr, &dst, &dst_left);
   out.text.append(buffer, static_cast<std::size_t>(dst - buffer));
   return true;
 }
 
+struct uchardet_deleter {
+  void operator()(uchardet_t ud) const { uchardet_delete(ud); }
+};
+
 std::string detect(std::string_view bytes) {
-  uchardet_t ud = uchardet_new();
+  // One detector per thread, reset before each use: creating one allocates all its probers.
+  thread_local std::unique_ptr<std::remove_pointer_t<uchardet_t>, uchardet_deleter> detector(
+      uchardet_new());
+  uchardet_t ud = detector.get();
   if (ud == nullptr) return {};
+  uchardet_reset(ud);
   std::string result;
   if (uchardet_handle_data(ud, bytes.data(), bytes.size()) == 0) {
     uchardet_data_end(ud);
     const char* name = uchardet_get_charset(ud);
     if (name != nullptr) result = name;
   }
-  uchardet_delete(ud);
   return result;
 }
 
@@ -101,12 +170,19 @@ std::string scrub_utf8(std::string_view s, bool& replaced);
 
 }  // namespace
 
-bool is_ascii(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
+// Length of the run of ASCII bytes at the start of `s`, eight bytes at a time.
+static std::size_t ascii_prefix(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
   }
-  return true;
+  while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+  return i;
 }
+
+bool is_ascii(std::string_view s) { return ascii_prefix(s) == s.size(); }
 
 // Length of the valid UTF-8 sequence at s[i], or 0.
 static std::size_t utf8_seq(std::string_view s, std::size_t i) {
@@ -139,6 +215,10 @@ static std::size_t utf8_seq(std::string_view s, std::size_t i) {
 
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      i += ascii_prefix(s.substr(i));
+      continue;
+    }
     std::size_t n = utf8_seq(s, i);
     if (n == 0) return false;
     i += n;

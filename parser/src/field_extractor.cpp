@@ -105,23 +105,24 @@ constexpr std::size_t max_label_length = 60;
 std::optional<label_match> match_label(std::string_view raw_line, const label_table& labels) {
   std::string_view line = strip_decoration(raw_line);
   if (line.empty()) return std::nullopt;
-  // Separators, in order of trust: ':' (also full-width), tab, " - ", " = ", then none (a
-  // label on its own line).
-  struct sep {
-    std::string_view text;
-  };
+  // Separators: ':' (also full-width), tab, " - ", " = ", '#', else none (a label on its own
+  // line). The first one in the line counts, and only where a label can end.
   static constexpr std::array<std::string_view, 7> separators = {
       ":", "\xEF\xBC\x9A", "\t", " - ", " \xE2\x80\x93 ", " = ", "#"};
   std::size_t best = line.npos;
   std::size_t best_len = 0;
-  for (std::string_view s : separators) {
-    std::size_t at = line.find(s);
-    if (at != line.npos && at < best) {
-      best = at;
-      best_len = s.size();
+  for (std::size_t i = 0; i < line.size() && i <= max_label_length && best == line.npos; ++i) {
+    const char c = line[i];
+    if (c != ':' && c != '\xEF' && c != '\t' && c != ' ' && c != '#') continue;
+    for (std::string_view sep : separators) {
+      if (line.substr(i).starts_with(sep)) {
+        best = i;
+        best_len = sep.size();
+        break;
+      }
     }
   }
-  if (best != line.npos && best <= max_label_length) {
+  if (best != line.npos) {
     std::string_view label = line.substr(0, best);
     std::string_view value = line.substr(best + best_len);
     // "Contract #: 123" / "Contract No.: 123": a second separator right after the first.
@@ -154,7 +155,16 @@ std::optional<label_match> match_label(std::string_view raw_line, const label_ta
 }
 
 bool is_placeholder(std::string_view value) {
-  const std::string v = alnum_key(value);
+  // Longer than any placeholder once keyed ("notapplicable" is 13): only the empty key counts.
+  char buffer[32];
+  std::string long_key;
+  std::string_view v;
+  if (value.size() <= sizeof buffer) {
+    v = std::string_view(buffer, alnum_key_to(value, buffer));
+  } else {
+    long_key = alnum_key(value);
+    v = long_key;
+  }
   return v.empty() || v == "na" || v == "none" || v == "tbd" || v == "nil" || v == "null" ||
          v == "notapplicable" || v == "unknown";
 }
@@ -162,7 +172,6 @@ bool is_placeholder(std::string_view value) {
 // The description runs to the next label; these lines end it as well (a closing and the
 // signature that follows it).
 bool is_closing(std::string_view line) {
-  std::string key = alnum_key(line);
   static constexpr std::array<std::string_view, 30> closings = {
       "regards",
       "best regards",
@@ -197,14 +206,22 @@ bool is_closing(std::string_view line) {
       "atentamente",
       "cordiali saluti",
       "distinti saluti"};
-  if (line.size() > 40) return false;
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    for (std::string_view c : closings) out.push_back(alnum_key(c));
+    return out;
+  }();
+  constexpr std::size_t max_closing = 40;
+  if (line.size() > max_closing) return false;
   // A horizontal rule ("----", "____", "====") closes free text too.
   if (line.size() >= 4 && line.find_first_not_of(line.front()) == std::string_view::npos &&
       (line.front() == '-' || line.front() == '_' || line.front() == '=')) {
     return true;
   }
-  for (std::string_view c : closings) {
-    if (key == alnum_key(c)) return true;
+  char buffer[max_closing];
+  const std::string_view key(buffer, alnum_key_to(line, buffer));
+  for (const std::string& c : keys) {
+    if (key == c) return true;
   }
   return line == "--" || line == "-- ";
 }
@@ -314,20 +331,26 @@ bool label_table::add(std::string_view field_key, std::string_view label) {
 std::optional<field> label_table::find(std::string_view label) const {
   // "Cisco.com User ID (CCO ID)": try the whole label, the part before the parenthesis and
   // the part inside it.
-  std::string keys[3];
-  keys[0] = alnum_key(label);
-  std::size_t open = label.find('(');
-  if (open != label.npos) {
-    keys[1] = alnum_key(label.substr(0, open));
-    std::size_t close = label.find(')', open);
-    keys[2] =
-        alnum_key(label.substr(open + 1, close == label.npos ? label.npos : close - open - 1));
-  }
-  for (const std::string& key : keys) {
-    if (key.empty()) continue;
+  auto lookup = [&](std::string_view part) -> std::optional<field> {
+    char buffer[128];
+    std::string long_key;
+    std::string_view key;
+    if (part.size() <= sizeof buffer) {
+      key = std::string_view(buffer, alnum_key_to(part, buffer));
+    } else {
+      long_key = alnum_key(part);
+      key = long_key;
+    }
+    if (key.empty()) return std::nullopt;
     if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
-  }
-  return std::nullopt;
+    return std::nullopt;
+  };
+  if (auto which = lookup(label)) return which;
+  std::size_t open = label.find('(');
+  if (open == label.npos) return std::nullopt;
+  if (auto which = lookup(label.substr(0, open))) return which;
+  std::size_t close = label.find(')', open);
+  return lookup(label.substr(open + 1, close == label.npos ? label.npos : close - open - 1));
 }
 
 extracted_fields extract_fields(std::string_view text, const label_table& labels) {

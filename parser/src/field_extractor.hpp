@@ -3,6 +3,7 @@
 // description runs on until the next label.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,7 +40,14 @@ class label_table {
   std::optional<request_field> find(std::string_view label) const;
 
  private:
-  std::unordered_map<std::string, request_field> by_key_;
+  // Looked up by string_view: a label's key is built on the stack, not allocated.
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  std::unordered_map<std::string, request_field, key_hash, std::equal_to<>> by_key_;
 };
 
 struct extracted_fields {

@@ -41,11 +41,14 @@ bool is_word_char(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// "<keyword>[ number|no|#|:]* NNNNNNNNN" at any word start in `text`.
+// "<keyword>[ number|no|#|:]* NNNNNNNNN" at any word start in `text`; keywords in lower case.
 std::optional<std::string> keyword_number(std::string_view text,
                                           std::initializer_list<std::string_view> keywords) {
+  bool starts[256] = {};
+  for (std::string_view kw : keywords) starts[static_cast<unsigned char>(kw.front())] = true;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (i > 0 && is_word_char(text[i - 1])) continue;
+    if (!starts[static_cast<unsigned char>(ascii_lower(text[i]))]) continue;
     for (std::string_view kw : keywords) {
       if (!istarts_with(text.substr(i), kw)) continue;
       std::size_t j = i + kw.size();

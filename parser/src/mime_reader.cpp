@@ -1,71 +1,49 @@
 // mimetic -> mime_part tree. Limits are checked before mimetic sees the bytes (size, header
 // line length, part count bounds its recursion) and again on the tree it built (depth, parts).
+// Leaf bodies are not copied: mimetic's parser records where each lies in the raw bytes
+// (body_spans.hpp), and they are transfer-decoded from there (transfer_decode.hpp).
 #include "mime_reader.hpp"
 
 #include <mimetic/mimetic.h>
 
 #include <algorithm>
-#include <iterator>
 
+#include "body_spans.hpp"
 #include "charset.hpp"
 #include "header_decoder.hpp"
 #include "text_util.hpp"
+#include "tnef_reader.hpp"
+#include "transfer_decode.hpp"
 
 namespace tacmail::parser::detail {
 namespace {
 
-std::string unfold(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (c != '\r' && c != '\n') out.push_back(c);
-  }
-  return std::string(trim(out));
+// Strips CR and LF (mimetic keeps them in folded values) and surrounding blanks, in place.
+std::string unfold(std::string value) {
+  value.erase(
+      std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
+      value.end());
+  const std::string_view t = trim(value);
+  if (t.size() == value.size()) return value;
+  return std::string(t);
 }
 
 std::vector<mime_param> to_params(const mimetic::FieldParamList& list) {
   std::vector<mime_param> params;
+  params.reserve(list.size());
   for (const auto& p : list) {
     std::string value = p.value();
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
-    params.push_back({to_lower(std::string(p.name())), std::move(value)});
+    params.push_back({to_lower(p.name()), std::move(value)});
   }
   return params;
 }
 
-// Keeps only the base64 alphabet: mimetic's decoder indexes a table with every input byte.
-std::string base64_alphabet_only(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (char c : in) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '/' ||
-        c == '=') {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string transfer_decode(const std::string& body, std::string_view encoding) {
-  std::string out;
-  out.reserve(body.size());
-  if (iequals(encoding, "base64")) {
-    const std::string clean = base64_alphabet_only(body);
-    mimetic::Base64::Decoder decoder;
-    mimetic::decode(clean.begin(), clean.end(), decoder, std::back_inserter(out));
-  } else if (iequals(encoding, "quoted-printable")) {
-    mimetic::QP::Decoder decoder;
-    mimetic::decode(body.begin(), body.end(), decoder, std::back_inserter(out));
-  } else {
-    out = body;
-  }
-  return out;
-}
-
 struct converter {
   const parse_limits& limits;
+  const body_spans& spans;
   int parts = 0;
   int max_depth = 0;
   std::string error;
@@ -75,25 +53,33 @@ struct converter {
     ++parts;
     if (depth > max_depth) max_depth = depth;
     const mimetic::Header& h = entity.header();
+    bool has_type = false;
+    bool has_disposition = false;
+    std::optional<std::string> encoding_field;  // the first Content-Transfer-Encoding
+    part.headers.reserve(h.size());
     for (const mimetic::Field& f : h) {
+      const std::string_view name = f.name();
       std::string value = f.value();
-      if (value.size() + f.name().size() + 2 > limits.max_header_line && error.empty()) {
+      if (value.size() + name.size() + 2 > limits.max_header_line && error.empty()) {
         error = "a header line is longer than max_header_line (" +
                 std::to_string(limits.max_header_line) + " bytes)";
       }
-      part.headers.push_back({std::string(f.name()), unfold(value)});
+      has_type = has_type || iequals(name, "Content-Type");
+      has_disposition = has_disposition || iequals(name, "Content-Disposition");
+      if (!encoding_field && iequals(name, "Content-Transfer-Encoding")) encoding_field = value;
+      part.headers.push_back({std::string(name), unfold(std::move(value))});
     }
-    if (h.hasField("Content-Type")) {
+    if (has_type) {
       const mimetic::ContentType& ct = h.contentType();
       if (!ct.type().empty()) {
-        part.type = to_lower(std::string(ct.type()));
-        part.subtype = to_lower(std::string(ct.subtype()));
+        part.type = to_lower(ct.type());
+        part.subtype = to_lower(ct.subtype());
       }
       part.type_params = to_params(ct.paramList());
     }
-    if (h.hasField("Content-Disposition")) {
+    if (has_disposition) {
       const mimetic::ContentDisposition& cd = h.contentDisposition();
-      part.disposition = to_lower(std::string(cd.type()));
+      part.disposition = to_lower(cd.type());
       part.disposition_params = to_params(cd.paramList());
     }
     const mimetic::MimeEntityList& children = entity.body().parts();
@@ -111,12 +97,19 @@ struct converter {
         }
         part.children.push_back(convert(*child, depth + 1));
       }
-    } else {
+    } else if (error.empty()) {
+      // What h.contentTransferEncoding() parses, without its second search through the fields.
       std::string encoding;
-      if (h.hasField("Content-Transfer-Encoding")) {
-        encoding = std::string(trim(std::string(h.contentTransferEncoding().mechanism())));
+      if (encoding_field) {
+        encoding = std::string(trim(mimetic::ContentTransferEncoding(*encoding_field).mechanism()));
       }
-      part.body = transfer_decode(entity.body(), encoding);
+      const std::string_view encoded = spans.body(entity);
+      // A file is only listed (size, hash); winmail.dat is unpacked later and needs its bytes.
+      if (part.is_attachment() && !is_tnef(part)) {
+        part.digest = decoded_digest(encoded, encoding);
+      } else {
+        part.body = transfer_decoded(encoded, encoding);
+      }
     }
     return part;
   }
@@ -244,6 +237,13 @@ std::optional<std::string> find_param(const std::vector<mime_param>& params,
   return to_utf8(bytes, charset).text;
 }
 
+bool mime_part::is_attachment() const {
+  if (is_multipart()) return false;
+  if (disposition == "attachment") return true;
+  // A named text part shown inline is still the message text only if it is not a file.
+  return filename().has_value();
+}
+
 const std::string* mime_part::header(std::string_view name) const {
   for (const header_field& f : headers) {
     if (iequals(f.name, name)) return &f.value;
@@ -285,8 +285,12 @@ mime_read_result read_mime(std::string_view raw, const parse_limits& limits) {
     raw = terminated;
   }
   try {
-    mimetic::MimeEntity entity(raw.begin(), raw.end());
-    converter conv{limits, 0, 0, {}};
+    body_spans spans;
+    // Preamble and epilogue are never read: not kept.
+    mimetic::MimeEntity entity(raw_iterator(raw.data(), &spans),
+                               raw_iterator(raw.data() + raw.size(), &spans),
+                               mimetic::imPreamble | mimetic::imEpilogue);
+    converter conv{limits, spans, 0, 0, {}};
     mime_part root = conv.convert(entity, 0);
     if (!conv.error.empty()) {
       result.error = conv.error;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tacmail/parser/parser.hpp"
+#include "transfer_decode.hpp"
 
 namespace tacmail::parser::detail {
 
@@ -28,7 +29,10 @@ struct mime_part {
   std::vector<mime_param> type_params;
   std::string disposition;  ///< lower-case, empty when absent
   std::vector<mime_param> disposition_params;
-  std::string body;  ///< transfer-decoded bytes (leaf parts only)
+  std::string body;  ///< transfer-decoded bytes (leaf parts only, unless `digest` is set)
+  /// Set instead of `body` for a file no pass reads: its bytes were hashed while being decoded,
+  /// a buffer at a time, so a 30 MB attachment never sits in memory decoded.
+  std::optional<body_digest> digest;
   std::vector<mime_part> children;
 
   /// First header named `name` (case-insensitive).
@@ -40,6 +44,8 @@ struct mime_part {
   std::optional<std::string> filename() const;
   std::string media_type() const { return type + "/" + subtype; }
   bool is_multipart() const { return type == "multipart"; }
+  /// A leaf that carries a file: Content-Disposition attachment, or a filename.
+  bool is_attachment() const;
 };
 
 struct mime_read_result {

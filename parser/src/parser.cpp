@@ -123,8 +123,9 @@ struct request_source {
 
 // The request is the sender's own text, unless they only forward someone else's mail (inline
 // or attached), or it sits in another text part (a winmail.dat body).
-request_source locate_request(const mime_part& root, const std::string& body_text,
+request_source locate_request(const mime_part& root, const body_choice& body,
                               const label_table& labels) {
+  const std::string& body_text = body.text;
   request_source own;
   own.request = strip_reply(body_text);
   own.fields = extract_fields(own.request, labels);
@@ -162,6 +163,8 @@ request_source locate_request(const mime_part& root, const std::string& body_tex
     }
   }
   for (const mime_part* part : text_parts(root)) {
+    // The chosen body was read above (an HTML one costs a second parse for the same answer).
+    if (part == body.part) continue;
     request_source other;
     other.body_text = part_text(*part).text;
     other.request = strip_reply(other.body_text);
@@ -194,7 +197,7 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
     return;
   }
 
-  request_source source = locate_request(root, body.text, labels);
+  request_source source = locate_request(root, body, labels);
   if (!source.note.empty()) msg.warnings.push_back(source.note);
   msg.body_text = std::move(source.body_text);
   const extracted_fields& fields = source.fields;
@@ -215,7 +218,7 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
   msg.case_ref = find_case_ref(msg.subject, body.text);
 
   // Product: the subject decides the queue; then the body's field; then any name it mentions.
-  const product_index products(catalog);
+  const product_index& products = product_index::of(catalog);
   msg.product = match_product(strip_subject_prefixes(msg.subject), products);
   if (!msg.product && fields.product) msg.product = match_product(*fields.product, products);
   if (!msg.product && forwarded_subject) {

@@ -9,34 +9,40 @@
 namespace tacmail::parser::detail {
 namespace {
 
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || is_digit(c) || static_cast<unsigned char>(c) >= 0x80;
+}
+
 // Lower-case alphanumeric words: "Cisco Web-Ex (BroadWorks)" -> cisco, web, ex, broadworks.
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string current;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || is_digit(c) || u >= 0x80) {
-      current.push_back(c);
-    } else if (c >= 'A' && c <= 'Z') {
-      current.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else if (!current.empty()) {
-      out.push_back(std::move(current));
-      current.clear();
-    }
+// They are views into `lowered`, which the caller keeps.
+std::vector<std::string_view> words(std::string_view s, std::string& lowered) {
+  lowered = to_lower(s);
+  std::vector<std::string_view> out;
+  const std::string_view text = lowered;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !is_word_char(text[i])) ++i;
+    const std::size_t start = i;
+    while (i < text.size() && is_word_char(text[i])) ++i;
+    if (i > start) out.push_back(text.substr(start, i - start));
   }
-  if (!current.empty()) out.push_back(std::move(current));
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+// Levenshtein distance of `a` and `b`, or bound + 1 once it is sure to exceed `bound`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
+    std::size_t row_min = cur[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      row_min = std::min(row_min, cur[j]);
     }
+    // Distances never shrink from one row to the next.
+    if (row_min > bound) return bound + 1;
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -47,26 +53,54 @@ using candidate = product_index::candidate;
 }  // namespace
 
 // Names and aliases of every product, with their canonical name.
-product_index::product_index(const config::product_catalog& catalog) {
+product_index::product_index(const config::product_catalog& catalog) : catalog_(&catalog) {
   std::vector<candidate>& out = all_;
-  for (const config::product& p : catalog.products) {
-    auto add = [&](const std::string& name) {
+  for (std::size_t i = 0; i < catalog.products.size(); ++i) {
+    const config::product& p = catalog.products[i];
+    auto add = [&](std::string_view name) {
       std::string key = alnum_key(name);
-      if (!key.empty()) out.push_back({key, words(name), &p.name});
+      if (key.empty()) return;
+      std::string lowered;
+      const std::vector<std::string_view> views = words(name, lowered);
+      out.push_back({std::move(key), std::vector<std::string>(views.begin(), views.end()), i});
     };
     add(p.name);
     // "Cisco Webex Experience Management (formerly CloudCherry)": the name before the remark.
     if (std::size_t open = p.name.find('('); open != std::string::npos) {
-      add(std::string(trim(std::string_view(p.name).substr(0, open))));
+      add(trim(std::string_view(p.name).substr(0, open)));
     }
     for (const std::string& alias : p.aliases) add(alias);
+    names_.push_back({p.name});
+    names_.back().insert(names_.back().end(), p.aliases.begin(), p.aliases.end());
   }
+}
+
+bool product_index::built_from(const config::product_catalog& catalog) const {
+  if (names_.size() != catalog.products.size()) return false;
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    const config::product& p = catalog.products[i];
+    const std::vector<std::string>& names = names_[i];
+    if (names.size() != p.aliases.size() + 1 || names[0] != p.name ||
+        !std::equal(p.aliases.begin(), p.aliases.end(), names.begin() + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const product_index& product_index::of(const config::product_catalog& catalog) {
+  thread_local std::optional<product_index> cached;
+  if (!cached || !cached->built_from(catalog)) cached.emplace(catalog);
+  // Equal names, maybe another catalog object (a reload): answer with this one's.
+  cached->catalog_ = &catalog;
+  return *cached;
 }
 
 namespace {
 
 // Does `hay` contain `needle` as consecutive whole words?
-bool contains_words(const std::vector<std::string>& hay, const std::vector<std::string>& needle) {
+bool contains_words(const std::vector<std::string_view>& hay,
+                    const std::vector<std::string>& needle) {
   if (needle.empty() || needle.size() > hay.size()) return false;
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
     if (std::equal(needle.begin(), needle.end(), hay.begin() + static_cast<std::ptrdiff_t>(i))) {
@@ -127,10 +161,11 @@ std::optional<std::string> match_product(std::string_view text, const product_in
   if (key.empty()) return std::nullopt;
   const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
-    if (c.key == key) return *c.canonical;
+    if (c.key == key) return index.canonical(c);
   }
   // "Cisco BroadWorks - calls drop": the longest name found as whole words.
-  const std::vector<std::string> text_words = words(text);
+  std::string lowered;
+  const std::vector<std::string_view> text_words = words(text, lowered);
   const candidate* best = nullptr;
   for (const candidate& c : all) {
     if (contains_words(text_words, c.words) &&
@@ -138,23 +173,29 @@ std::optional<std::string> match_product(std::string_view text, const product_in
       best = &c;
     }
   }
-  if (best != nullptr) return *best->canonical;
+  if (best != nullptr) return index.canonical(*best);
   // "Cisco Broadwroks": nearest name within a typo budget; ties go to the first in the catalog.
   std::size_t best_distance = std::string::npos;
   for (const candidate& c : all) {
-    if (key.size() > c.key.size() + 2 || c.key.size() > key.size() + 2) continue;
-    const std::size_t d = edit_distance(key, c.key);
+    // The distance is at least the difference in length, and never 0 here (exact keys matched
+    // above): only names within the budget's length are worth the computation.
+    const std::size_t budget = typo_budget(c.key.size());
+    const std::size_t longer = std::max(key.size(), c.key.size());
+    const std::size_t shorter = std::min(key.size(), c.key.size());
+    if (budget == 0 || longer - shorter > budget) continue;
+    const std::size_t d = edit_distance(key, c.key, budget);
     if (d <= typo_budget(c.key.size()) && d < best_distance) {
       best_distance = d;
       best = &c;
     }
   }
-  if (best != nullptr) return *best->canonical;
+  if (best != nullptr) return index.canonical(*best);
   return std::nullopt;
 }
 
 std::optional<std::string> product_mentioned(std::string_view text, const product_index& index) {
-  const std::vector<std::string> text_words = words(text);
+  std::string lowered;
+  const std::vector<std::string_view> text_words = words(text, lowered);
   const candidate* best = nullptr;
   const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
@@ -164,7 +205,7 @@ std::optional<std::string> product_mentioned(std::string_view text, const produc
     }
   }
   if (best == nullptr) return std::nullopt;
-  return *best->canonical;
+  return index.canonical(*best);
 }
 
 }  // namespace tacmail::parser::detail

@@ -11,21 +11,33 @@
 
 namespace tacmail::parser::detail {
 
-/// A catalog's names and aliases prepared for matching: built once per parse, used for the
-/// subject, the body's field and the mentions alike.
+/// A catalog's names and aliases prepared for matching, used for the subject, the body's field
+/// and the mentions alike.
 class product_index {
  public:
   explicit product_index(const config::product_catalog& catalog);
 
+  /// The index of `catalog`. Building one costs more than the rest of a short mail's parse, so
+  /// each thread keeps the last one and reuses it while the catalog's names are unchanged.
+  static const product_index& of(const config::product_catalog& catalog);
+
   struct candidate {
     std::string key;                 ///< alnum_key of the name
     std::vector<std::string> words;  ///< lower-case words of the name
-    const std::string* canonical;    ///< into the catalog, which outlives the index
+    std::size_t product;             ///< index into the catalog's products
   };
   const std::vector<candidate>& all() const { return all_; }
+  /// The canonical name `c` stands for.
+  const std::string& canonical(const candidate& c) const {
+    return catalog_->products[c.product].name;
+  }
 
  private:
+  bool built_from(const config::product_catalog& catalog) const;
+
   std::vector<candidate> all_;
+  std::vector<std::vector<std::string>> names_;  ///< each product's name then aliases
+  const config::product_catalog* catalog_;       ///< the catalog of the current parse
 };
 
 /// The subject without Re:/Fwd:/AW:/SV:/TR:/RV:/[Case N]/[External] prefixes.

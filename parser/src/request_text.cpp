@@ -12,10 +12,14 @@ namespace {
 
 bool is_forward_marker(std::string_view line) {
   std::string_view t = trim(line);
-  return ifind(t, "forwarded message") != t.npos || istarts_with(t, "begin forwarded message") ||
-         (ifind(t, "original message") != t.npos && t.find("--") != t.npos) ||
-         (t.find("--") == 0 && ifind(t, "weitergeleitete nachricht") != t.npos) ||
-         (t.find("--") == 0 && ifind(t, "message transf") != t.npos);
+  // Also finds "Begin forwarded message".
+  if (ifind(t, "forwarded message") != t.npos) return true;
+  // The other markers are dashed: "-----Original Message-----", "-- Weitergeleitete Nachricht".
+  const std::size_t dash = t.find("--");
+  if (dash == t.npos) return false;
+  return ifind(t, "original message") != t.npos ||
+         (dash == 0 && (ifind(t, "weitergeleitete nachricht") != t.npos ||
+                        ifind(t, "message transf") != t.npos));
 }
 
 // "On Mon, 3 Jun 2024 at 10:00, Jane <jane@x.com> wrote:" (maybe wrapped over two lines), and
@@ -55,21 +59,35 @@ bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i
 
 // Where what the sender typed ends: mobile-client taglines, ticket-system footers, legal text.
 bool is_disclaimer(std::string_view line) {
+  static constexpr std::string_view starts[] = {"sent from my ",
+                                                "sent from mail for windows",
+                                                "sent from outlook for ",
+                                                "get outlook for ",
+                                                "sent from yahoo mail",
+                                                "von meinem iphone gesendet",
+                                                "von meinem ipad gesendet",
+                                                "envoy\xC3\xA9 de mon ",
+                                                "enviado desde mi ",
+                                                "inviato da ",
+                                                "this is an automated ",
+                                                "this message was sent by ",
+                                                "this message was sent automatically",
+                                                "please do not reply to this",
+                                                "do not reply to this",
+                                                "this e-mail and any attachments",
+                                                "this email and any attachments",
+                                                "this message and any attachments",
+                                                "this email is confidential",
+                                                "confidentiality notice",
+                                                "disclaimer:",
+                                                "the information contained in this"};
   std::string_view t = trim(line);
-  for (std::string_view tagline :
-       {"sent from my ", "sent from mail for windows", "sent from outlook for ", "get outlook for ",
-        "sent from yahoo mail", "von meinem iphone gesendet", "von meinem ipad gesendet",
-        "envoy\xC3\xA9 de mon ", "enviado desde mi ", "inviato da ", "this is an automated ",
-        "this message was sent by ", "this message was sent automatically",
-        "please do not reply to this", "do not reply to this"}) {
-    if (istarts_with(t, tagline)) return true;
+  if (t.empty()) return false;
+  const char first = ascii_lower(t.front());
+  for (std::string_view tagline : starts) {
+    if (tagline.front() == first && istarts_with(t, tagline)) return true;
   }
-  return istarts_with(t, "this e-mail and any attachments") ||
-         istarts_with(t, "this email and any attachments") ||
-         istarts_with(t, "this message and any attachments") ||
-         istarts_with(t, "this email is confidential") ||
-         istarts_with(t, "confidentiality notice") || istarts_with(t, "disclaimer:") ||
-         istarts_with(t, "the information contained in this");
+  return false;
 }
 
 std::string join(const std::vector<std::string_view>& lines, std::size_t from, std::size_t to) {

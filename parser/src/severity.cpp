@@ -98,7 +98,9 @@ bool mentions_any(const std::string& lowered, std::initializer_list<std::string_
 
 std::optional<int> severity_in_text(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (!word_start(s, i)) continue;
+    // Every keyword starts with s, p or b, as do "S3" and "P2".
+    const char first = ascii_lower(s[i]);
+    if ((first != 's' && first != 'p' && first != 'b') || !word_start(s, i)) continue;
     // "Severity 3", "Severity: 3", "Severity level 3", "Sev3", "Sev-3", "Priority: 2".
     for (std::string_view kw :
          {"severity level", "severity", "sev", "priority", "business effect"}) {

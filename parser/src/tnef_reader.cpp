@@ -19,16 +19,6 @@ extern "C" {
 namespace tacmail::parser::detail {
 namespace {
 
-bool is_tnef(const mime_part& part) {
-  if (part.is_multipart() || part.media_type() == "message/rfc822") return false;
-  if (part.media_type() == "application/ms-tnef" ||
-      part.media_type() == "application/vnd.ms-tnef") {
-    return true;
-  }
-  const std::optional<std::string> name = part.filename();
-  return name && iequals(*name, "winmail.dat");
-}
-
 bool defined(const variableLength* v) {
   return v != nullptr && v != MAPI_UNDEFINED && v->data != nullptr && v->size > 0;
 }
@@ -205,6 +195,16 @@ std::optional<std::vector<mime_part>> read_tnef(const std::string& blob) {
 }
 
 }  // namespace
+
+bool is_tnef(const mime_part& part) {
+  if (part.is_multipart() || part.media_type() == "message/rfc822") return false;
+  if (part.media_type() == "application/ms-tnef" ||
+      part.media_type() == "application/vnd.ms-tnef") {
+    return true;
+  }
+  const std::optional<std::string> name = part.filename();
+  return name && iequals(*name, "winmail.dat");
+}
 
 std::vector<std::string> unpack_tnef(mime_part& root) {
   std::vector<std::string> warnings;

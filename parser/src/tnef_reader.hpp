@@ -9,6 +9,9 @@
 
 namespace tacmail::parser::detail {
 
+/// Is `part` a winmail.dat (by media type or file name)?
+bool is_tnef(const mime_part& part);
+
 /// Rewrites every TNEF part under `root` in place; returns a warning per part it could not read.
 std::vector<std::string> unpack_tnef(mime_part& root);
 

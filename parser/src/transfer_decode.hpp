@@ -1,0 +1,34 @@
+// Content-Transfer-Encoding decoding (mimetic's codecs) handed on a buffer at a time, and the
+// size and SHA-256 that are all a file part keeps of its bytes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace tacmail::parser::detail {
+
+/// What is kept of a file's bytes: enough to list it (message.hpp's attachment).
+struct body_digest {
+  std::uint64_t size = 0;  ///< decoded bytes
+  std::string sha256;      ///< lower-case hex of the decoded bytes
+};
+
+/// Receives decoded bytes, a piece at a time.
+using byte_sink = std::function<void(std::string_view)>;
+
+/// Decodes `encoded` as `encoding` says ("base64", "quoted-printable", anything else: as is)
+/// and hands the bytes to `sink` in pieces of at most 16 kB (as is: in one piece).
+void transfer_decode(std::string_view encoded, std::string_view encoding, const byte_sink& sink);
+
+/// The decoded bytes, whole.
+std::string transfer_decoded(std::string_view encoded, std::string_view encoding);
+
+/// Size and SHA-256 of the decoded bytes, which are never held whole.
+body_digest decoded_digest(std::string_view encoded, std::string_view encoding);
+
+/// Size and SHA-256 of `bytes`.
+body_digest digest_of(std::string_view bytes);
+
+}  // namespace tacmail::parser::detail
