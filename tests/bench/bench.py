@@ -34,6 +34,34 @@ def log(text):
     print(f"bench: {text}", file=sys.stderr, flush=True)
 
 
+# -- a C SMTP server for the drain ---------------------------------------------------------
+class CSmtpSink:
+    """Postfix's smtp-sink on a free loopback port, dumping each accepted mail to a file of
+    its own. The drain measures tacmaild, so its SMTP peer must not be the slower party:
+    aiosmtpd (tests/support/smtp_sink.py) tops out near 650 mails/s on this machine."""
+
+    EXE = "/usr/sbin/smtp-sink"
+
+    def __init__(self, workdir):
+        self.host = ts.HOST
+        self.port = ts.free_port()
+        self.spool = os.path.join(workdir, "spool")
+        os.makedirs(self.spool)
+        argv = [self.EXE]
+        if os.geteuid() == 0:  # smtp-sink drops root for nobody, who must write the spool
+            os.chmod(self.spool, 0o777)
+            argv += ["-u", "nobody"]
+        argv += ["-d", os.path.join(self.spool, "%Y%m%d%H%M%S."), f"{self.host}:{self.port}", "64"]
+        self._proc = ts._Process(argv, os.path.join(workdir, "smtp-sink.log"))
+        ts._wait_port(self.port, self._proc.proc, 15, "smtp-sink")
+
+    def count(self):
+        return len(os.listdir(self.spool))
+
+    def stop(self):
+        self._proc.stop()
+
+
 # -- mail ----------------------------------------------------------------------------------
 def new_case_templates():
     """The corpus mails that open a case and get an answer (new_case kind)."""
@@ -276,7 +304,7 @@ def bench_drain(tacmaild, work, n, templates, tag):
     every reply accepted by the sink."""
     os.makedirs(work)
     dovecot = ts.DovecotServer(os.path.join(work, "dovecot"), tls="implicit")
-    sink = ts.SmtpSink(os.path.join(work, "smtp"))
+    sink = CSmtpSink(os.path.join(work, "smtp"))
     try:
         cfg = tacmaild_config(work, dovecot, sink, idle=False)
         mails = [unique_mail(templates[i % len(templates)], i, tag) for i in range(n)]
@@ -457,7 +485,7 @@ def main():
         if "drain" not in args.skip:
             log(f"backlog drain of {args.mails}")
             d = bench_drain(tacmaild, os.path.join(work, "drain"), args.mails, templates, "d")
-            row(f"drain {d['n']} mails, run --once (TLS, SQLite synchronous=FULL)",
+            row(f"drain {d['n']} mails, run --once (TLS, synchronous=FULL, smtp-sink)",
                 f"{d['rate']:.0f} mails/s ({d['seconds']:.1f} s){'' if d['ok'] else ' INCOMPLETE'}",
                 ">= 1000 mails/s")
             row(f"peak RSS, drain of {d['n']}", f"{d['hwm_mb']:.1f} MB", "< 64 MB")
