@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace tacmail::daemon::imap {
@@ -77,7 +78,14 @@ bool literal_marker(std::string_view line, std::size_t cap, std::size_t& n) {
 // A bounds-checked read position over one framed response (final terminator excluded).
 class cursor {
  public:
-  explicit cursor(std::string_view s) : s_(s) {}
+  cursor(std::string_view s, std::deque<std::string>& spilled) : s_(s), spilled_(spilled) {}
+  /// The next literal the framer spilled out of the text (see spill_threshold).
+  std::optional<std::string> take_spilled() {
+    if (spilled_.empty()) return std::nullopt;
+    std::string out = std::move(spilled_.front());
+    spilled_.pop_front();
+    return out;
+  }
   bool at_end() const { return pos_ >= s_.size(); }
   char peek(std::size_t ahead = 0) const {
     return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0';
@@ -108,6 +116,7 @@ class cursor {
  private:
   std::string_view s_;
   std::size_t pos_ = 0;
+  std::deque<std::string>& spilled_;
 };
 
 bool parse_value(cursor& c, value& out, int depth);
@@ -172,8 +181,14 @@ bool parse_literal(cursor& c, value& out) {
   if (!c.consume('}')) return false;
   c.consume('\r');
   if (!c.consume('\n')) return false;
-  if (!c.has(n)) return false;
   out.type = value::kind::string;
+  if (n >= response_parser::spill_threshold) {
+    auto spilled = c.take_spilled();
+    if (!spilled || spilled->size() != n) return false;
+    out.text = std::move(*spilled);
+    return true;
+  }
+  if (!c.has(n)) return false;
   out.text = std::string(c.take(static_cast<std::size_t>(n)));
   return true;
 }
@@ -271,8 +286,8 @@ bool parse_status_rest(cursor& c, response& out) {
   return true;
 }
 
-bool parse_response(std::string_view body, response& out) {
-  cursor c(body);
+bool parse_response(std::string_view body, std::deque<std::string>& spilled, response& out) {
+  cursor c(body, spilled);
   if (c.consume('+')) {
     out.type = response::kind::continuation;
     c.consume(' ');
@@ -333,7 +348,15 @@ void response_parser::feed(std::string_view bytes) {
   buffer_.append(bytes);
 }
 
+std::size_t response_parser::buffered() const {
+  std::size_t n = buffer_.size() - consumed_;
+  for (const auto& literal : spilled_) n += literal.size();
+  return n;
+}
+
 void response_parser::reset() {
+  spilled_.clear();
+  spilling_ = false;
   std::string().swap(buffer_);
   consumed_ = scanned_ = line_start_ = 0;
   literal_left_ = text_bytes_ = literal_bytes_ = 0;
@@ -354,6 +377,8 @@ void response_parser::compact() {
 response_parser::status response_parser::fail(error e, std::error_code& ec) {
   failure_ = e;
   ec = failure_;
+  spilled_.clear();
+  spilling_ = false;
   std::string().swap(buffer_);
   consumed_ = scanned_ = line_start_ = 0;
   literal_left_ = 0;
@@ -371,9 +396,15 @@ response_parser::status response_parser::frame(std::size_t& body_end, std::size_
   for (;;) {
     if (literal_left_ > 0) {
       const std::size_t take = std::min(literal_left_, buffer_.size() - scanned_);
-      scanned_ += take;
+      if (spilling_) {
+        spilled_.back().append(buffer_, scanned_, take);
+        buffer_.erase(scanned_, take);
+      } else {
+        scanned_ += take;
+      }
       literal_left_ -= take;
       if (literal_left_ > 0) return status::need_more;
+      spilling_ = false;
       line_start_ = scanned_;
     }
     const std::size_t lf = buffer_.find('\n', scanned_);
@@ -401,6 +432,8 @@ response_parser::status response_parser::frame(std::size_t& body_end, std::size_
     literal_left_ = n;
     scanned_ = lf + 1;
     line_start_ = scanned_;
+    spilling_ = n >= spill_threshold;
+    if (spilling_) spilled_.emplace_back().reserve(n);
   }
 }
 
@@ -416,7 +449,8 @@ response_parser::status response_parser::next(response& out, std::error_code& ec
 
   response parsed;
   const std::string_view body(buffer_.data() + consumed_, body_end - consumed_);
-  if (!parse_response(body, parsed)) return fail(error::malformed_response, ec);
+  if (!parse_response(body, spilled_, parsed) || !spilled_.empty())
+    return fail(error::malformed_response, ec);
   out = std::move(parsed);
 
   consumed_ = scanned_ = line_start_ = response_end;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -36,7 +37,12 @@ class response_parser {
   status next(response& out, std::error_code& ec);
 
   /// Bytes received but not yet consumed by a complete response.
-  std::size_t buffered() const { return buffer_.size() - consumed_; }
+  std::size_t buffered() const;
+
+  /// Literals of at least this many bytes (message bodies) are framed into a string of their
+  /// own, sized once from their announced length, and handed to the response by move: a
+  /// 30 MB mail is held once, not in the frame buffer, its growth and a copy besides.
+  static constexpr std::size_t spill_threshold = 64 * 1024;
 
   /// Drops everything buffered (after STARTTLS: nothing sent in cleartext may be trusted).
   void reset();
@@ -58,6 +64,9 @@ class response_parser {
   std::size_t text_bytes_ = 0;     ///< pending response's ended lines, excluding terminators
   std::size_t literal_bytes_ = 0;  ///< pending response's announced literal bytes
   std::error_code failure_;        ///< sticky: once set, every next() reports it
+  /// The pending response's spilled literals, in order; buffer_ keeps only their `{n}` lines.
+  std::deque<std::string> spilled_;
+  bool spilling_ = false;  ///< the literal being framed goes to spilled_.back()
 };
 
 }  // namespace tacmail::daemon::imap

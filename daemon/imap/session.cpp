@@ -168,7 +168,7 @@ action session::fail(std::error_code ec, std::string detail) {
   return a;
 }
 
-std::optional<action> session::handle(const response& r) {
+std::optional<action> session::handle(response& r) {
   if (r.type == response::kind::continuation) {
     if (state_ == state::authenticate) {
       // First '+': our initial response (no SASL-IR). A later '+' carries the server's
@@ -205,7 +205,7 @@ std::optional<action> session::handle(const response& r) {
   return std::nullopt;
 }
 
-void session::on_untagged(const response& r) {
+void session::on_untagged(response& r) {
   if (r.name == "CAPABILITY") {
     note_capabilities(r.data);
   } else if (r.is_status()) {
@@ -224,10 +224,10 @@ void session::on_untagged(const response& r) {
         search_result_.push_back(static_cast<std::uint32_t>(v.number));
   } else if (r.name == "FETCH" && state_ == state::fetch && !r.data.empty() &&
              r.data.front().type == value::kind::list) {
-    const auto& items = r.data.front().items;
+    auto& items = r.data.front().items;
     std::optional<std::uint32_t> uid;
     std::uint64_t size = 0;
-    const value* body = nullptr;
+    value* body = nullptr;
     for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
       const std::string key = upper(items[i].text);
       if (key == "RFC822.SIZE" && items[i + 1].type == value::kind::number)
@@ -239,10 +239,10 @@ void session::on_untagged(const response& r) {
       if (key == "BODY[]" || key == "BODY[]<0>") body = &items[i + 1];
     }
     // Unsolicited FETCH (flag changes) carries no body: not a message to deliver.
-    if (uid && body) {
+    if (uid && body && !stopping_) {
       fetched_message m{uidvalidity_, *uid,
-                        body->type == value::kind::string ? body->text : std::string(), size,
-                        false};
+                        body->type == value::kind::string ? std::move(body->text) : std::string(),
+                        size, false};
       // The partial fetch stops at the limit: a body that long, or a larger reported size,
       // is a message over the limit.
       m.oversize = size > options_.limits.max_literal || m.raw.size() >= options_.limits.max_literal;
@@ -416,6 +416,7 @@ action session::deliver_next() {
     a.message = std::move(m);
     return a;
   }
+  fetched_.clear();  // after stop_soon(): left unseen in the folder (PEEK)
   // Moves only after the commit: a mail leaves the folder once its outcome is durable.
   if (batch_delivered_) {
     state_ = state::committing;

@@ -137,9 +137,10 @@ class session {
   action leave_idle();
   action read_reply();
   action fail(std::error_code ec, std::string detail);
-  std::optional<action> handle(const response& r);
+  std::optional<action> handle(response& r);
   std::optional<action> on_tagged(const response& r);
-  void on_untagged(const response& r);
+  /// Takes a FETCH's body out of `r` (by move) into fetched_.
+  void on_untagged(response& r);
   void note_capabilities(const std::vector<value>& atoms);
 
   action after_greeting();

@@ -529,3 +529,55 @@ TEST_CASE("a long session of partial feeds keeps nothing stale") {
     CHECK(p.buffered() == 0);
   }
 }
+
+TEST_CASE("message-sized literals are framed on their own and come out whole, in any chunking") {
+  // Two bodies over the spill threshold and one under it, in one response, then another
+  // response in the same bytes: every byte lands where it belongs.
+  std::string big1(response_parser::spill_threshold + 17, '\0');
+  std::string big2(3 * response_parser::spill_threshold, '\0');
+  for (std::size_t i = 0; i < big1.size(); ++i) big1[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t i = 0; i < big2.size(); ++i) big2[i] = static_cast<char>(i % 251);
+  big2[100] = '\n';  // a literal may hold anything, line ends included
+  const std::string input = "* 1 FETCH (UID 7 BODY[] {" + std::to_string(big1.size()) + "}\r\n" +
+                            big1 + " BODY[TEXT] {3}\r\nxyz BODY[HEADER] ~{" +
+                            std::to_string(big2.size()) + "}\r\n" + big2 + ")\r\n* 2 EXISTS\r\n";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{1000}, std::size_t{65536}, input.size()}) {
+    CAPTURE(chunk);
+    response_parser p;
+    response r;
+    std::error_code ec;
+    std::size_t fed = 0;
+    auto status = response_parser::status::need_more;
+    while (status == response_parser::status::need_more && fed < input.size()) {
+      const std::size_t n = std::min(chunk, input.size() - fed);
+      p.feed(std::string_view(input).substr(fed, n));
+      fed += n;
+      status = p.next(r, ec);
+    }
+    REQUIRE(status == response_parser::status::ok);
+    REQUIRE(r.data.size() == 1);
+    const auto& items = r.data[0].items;
+    REQUIRE(items.size() == 8);
+    CHECK(items[3].text == big1);
+    CHECK(items[5].text == "xyz");
+    CHECK(items[7].text == big2);
+    if (fed < input.size()) p.feed(std::string_view(input).substr(fed));
+    REQUIRE(p.next(r, ec) == response_parser::status::ok);
+    CHECK(r.name == "EXISTS");
+    CHECK(p.buffered() == 0);
+  }
+}
+
+TEST_CASE("a spilled literal counts as buffered until its response is complete") {
+  response_parser p;
+  const std::size_t n = response_parser::spill_threshold;
+  p.feed("* 1 FETCH (BODY[] {" + std::to_string(n) + "}\r\n" + std::string(n - 1, 'x'));
+  response r;
+  std::error_code ec;
+  CHECK(p.next(r, ec) == response_parser::status::need_more);
+  CHECK(p.buffered() >= n - 1);
+  p.feed("x)\r\n");
+  REQUIRE(p.next(r, ec) == response_parser::status::ok);
+  CHECK(r.data[0].items[1].text == std::string(n, 'x'));
+  CHECK(p.buffered() == 0);
+}
