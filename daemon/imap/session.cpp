@@ -61,7 +61,7 @@ action session::on_received(std::string_view bytes) {
       case response_parser::status::error: return fail(ec, "unparseable server response");
       case response_parser::status::ok: break;
     }
-    if (auto next = handle(r)) return *next;
+    if (auto next = handle(r)) return std::move(*next);  // a deliver action carries the mail: no copy
   }
 }
 
