@@ -1,5 +1,6 @@
 // The reply sender thread: drains the outbox off the IMAP event loop, so a slow SMTP server
-// never stalls intake. Woken when a reply is queued, and on a timer for retries.
+// never stalls intake. Woken when a reply is queued, and on a timer for retries. Keeps the
+// sent journal `<database>-sent` (sent_journal.hpp) so no reply goes twice after a kill.
 #pragma once
 
 #include <condition_variable>

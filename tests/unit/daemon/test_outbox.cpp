@@ -1,8 +1,12 @@
 // drain_outbox against a loopback SMTP responder: sent, deferred with backoff, permanent
-// failure, connection refused, giving up after five days, dot-stuffing and the null sender.
+// failure, connection refused, giving up after five days, dot-stuffing and the null sender;
+// and with the sent journal: a reply the server accepted is never sent twice, whether the
+// process was killed before the store's mark or the store refused it.
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -10,6 +14,8 @@
 #include "daemon_test_support.hpp"
 #include "smtp/message_writer.hpp"
 #include "smtp/outbox.hpp"
+#include "smtp/outbox_worker.hpp"
+#include "smtp/sent_journal.hpp"
 #include "smtp/smtp_sender.hpp"
 #include "smtp_responder.hpp"
 #include "tacmail/routing/time_format.hpp"
@@ -21,12 +27,16 @@ using namespace tacmail::daemon;
 using namespace tacmail::daemon::test;
 using tacmail::routing::from_rfc3339;
 
-smtp::smtp_sender make_sender(const std::string& url) {
+tacmail::config::smtp_settings smtp_settings_for(const std::string& url) {
   tacmail::config::smtp_settings s;
   s.url = url;
   s.tls = tacmail::config::tls_mode::none;
   s.from = "Technical Support <tac@example.com>";
-  return smtp::smtp_sender(s, std::nullopt);
+  return s;
+}
+
+smtp::smtp_sender make_sender(const std::string& url) {
+  return smtp::smtp_sender(smtp_settings_for(url), std::nullopt);
 }
 
 std::string sample_content(const std::string& body = "Hello,\nyour case is open.\n") {
@@ -52,6 +62,10 @@ struct outbox_fixture {
     return open_sample_case(*store, sample_request("m" + std::to_string(uid) + "@x.example"), uid,
                             received,
                             reply_maker("jane@acme.example.com", content, envelope_from));
+  }
+
+  std::filesystem::path journal_file() const {
+    return smtp::sent_journal::path_for(dir.path() / "cases.db");
   }
 
   store::outbox_entry reply(const std::string& number) {
@@ -272,5 +286,209 @@ TEST_SUITE("smtp.outbox") {
     CHECK(r.sent == 0);
     CHECK(r.deferred == 0);
     CHECK(server.connections() == 0);
+  }
+}
+
+namespace {
+
+std::unique_ptr<smtp::sent_journal> open_journal(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto j = smtp::sent_journal::open(file, ec);
+  INFO(ec.message());
+  REQUIRE(j != nullptr);
+  return j;
+}
+
+std::string journal_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void append_journal(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream(file, std::ios::binary | std::ios::app) << text;
+}
+
+// Queues a reply whose content is its own, so the server's transactions tell replies apart.
+std::string queue_own(outbox_fixture& f, clock::time_point received = test_now()) {
+  return f.queue(received, sample_content("reply number " + std::to_string(f.next_uid) + "\n"));
+}
+
+// How many times the server accepted this reply.
+std::size_t times_received(const smtp_responder& server, const store::outbox_entry& e) {
+  std::size_t n = 0;
+  for (const auto& t : server.transactions()) n += t.data == e.content;
+  return n;
+}
+
+// Makes the store refuse every "sent" mark, as a full disk or a long-held lock would.
+constexpr const char* refuse_marks =
+    "CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON outbox WHEN NEW.status = 'sent' "
+    "BEGIN SELECT RAISE(ABORT, 'injected: store refuses'); END";
+
+}  // namespace
+
+TEST_SUITE("smtp.outbox.journal") {
+  TEST_CASE("a round's replies are journaled, marked sent together, and the journal emptied") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string a = queue_own(f);
+    const std::string b = queue_own(f);
+    auto journal = open_journal(f.journal_file());
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 2);
+    CHECK_FALSE(r.store_error);
+    for (const auto& n : {a, b}) {
+      CHECK(f.reply(n).status == "sent");
+      CHECK(f.reply(n).attempts == 1);
+      CHECK(times_received(server, f.reply(n)) == 1);
+    }
+    CHECK(journal->unmarked().empty());
+    CHECK(journal_text(f.journal_file()).empty());
+  }
+
+  TEST_CASE("killed after the 250, before the mark: the restart marks it and never resends") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string a = queue_own(f);
+    const std::string b = queue_own(f);
+    const auto ea = f.reply(a);
+    auto sender = make_sender(server.url());
+    // Before the kill: the server accepted a, its id reached the journal, the store still
+    // says pending.
+    REQUIRE(sender.send(ea.envelope_from, ea.recipient, ea.content).what ==
+            smtp::send_result::kind::sent);
+    append_journal(f.journal_file(), std::to_string(ea.id) + "\n");
+    REQUIRE(f.reply(a).status == "pending");
+
+    auto journal = open_journal(f.journal_file());  // the restart
+    CHECK(journal->unmarked() == std::vector<std::int64_t>{ea.id});
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK_FALSE(r.store_error);
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(b).status == "sent");
+    CHECK(times_received(server, ea) == 1);
+    CHECK(times_received(server, f.reply(b)) == 1);
+    CHECK(server.transactions().size() == 2);
+    CHECK(journal_text(f.journal_file()).empty());
+  }
+
+  TEST_CASE("a torn last line is ignored: the whole lines are replayed, the rest sent") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string a = queue_own(f);
+    const std::string b = queue_own(f);
+    const auto ea = f.reply(a);
+    const auto eb = f.reply(b);
+    // a was journaled; the write for b was cut short (its reply then goes again: the
+    // at-least-once fallback, never a wrong id).
+    append_journal(f.journal_file(), std::to_string(ea.id) + "\n" + std::to_string(eb.id));
+    auto journal = open_journal(f.journal_file());
+    CHECK(journal->unmarked() == std::vector<std::int64_t>{ea.id});
+    auto sender = make_sender(server.url());
+    const auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK(times_received(server, ea) == 0);
+    CHECK(times_received(server, eb) == 1);
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(b).status == "sent");
+    CHECK(journal_text(f.journal_file()).empty());
+  }
+
+  TEST_CASE("the store refuses the mark: kept in the journal, never resent, marked later") {
+    outbox_fixture f;
+    raw_db db(f.dir.path() / "cases.db");
+    smtp_responder server(250);
+    const std::string a = queue_own(f);
+    const auto ea = f.reply(a);
+    REQUIRE(db.exec(refuse_marks) == SQLITE_OK);
+    auto sender = make_sender(server.url());
+    auto journal = open_journal(f.journal_file());
+
+    auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK(r.store_error);
+    CHECK(f.reply(a).status == "pending");
+    CHECK(journal_text(f.journal_file()) == std::to_string(ea.id) + "\n");
+
+    // Still refused: a is due but journaled, so it does not go again; b, queued since, goes.
+    const std::string b = queue_own(f);
+    r = smtp::drain_outbox(*f.store, sender, test_now() + minutes(1), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK(r.store_error);
+    CHECK(times_received(server, ea) == 1);
+    CHECK(times_received(server, f.reply(b)) == 1);
+
+    SUBCASE("the store recovers: the next drain marks both and empties the journal") {
+      REQUIRE(db.exec("DROP TRIGGER refuse_sent") == SQLITE_OK);
+      r = smtp::drain_outbox(*f.store, sender, test_now() + minutes(2), {}, nullptr,
+                             journal.get());
+      CHECK(r.sent == 0);
+      CHECK_FALSE(r.store_error);
+    }
+    SUBCASE("killed, then the store recovers: the restart marks both") {
+      journal.reset();
+      REQUIRE(db.exec("DROP TRIGGER refuse_sent") == SQLITE_OK);
+      journal = open_journal(f.journal_file());
+      CHECK(journal->unmarked().size() == 2);
+      r = smtp::drain_outbox(*f.store, sender, test_now() + minutes(2), {}, nullptr,
+                             journal.get());
+      CHECK(r.sent == 0);
+      CHECK_FALSE(r.store_error);
+    }
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(b).status == "sent");
+    CHECK(server.transactions().size() == 2);
+    CHECK(journal->unmarked().empty());
+    CHECK(journal_text(f.journal_file()).empty());
+  }
+
+  TEST_CASE("no journal on file: marked as it goes; a refused mark stops sending") {
+    outbox_fixture f;
+    raw_db db(f.dir.path() / "cases.db");
+    smtp_responder server(250);
+    const std::string a = queue_own(f);
+    const std::string b = queue_own(f);
+    REQUIRE(db.exec(refuse_marks) == SQLITE_OK);
+    auto sender = make_sender(server.url());
+    auto journal = smtp::sent_journal::in_memory();
+
+    auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK(r.store_error);
+    CHECK(server.transactions().size() == 1);  // b waits: a is known to this process alone
+    r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 0);
+    CHECK(server.transactions().size() == 1);
+
+    REQUIRE(db.exec("DROP TRIGGER refuse_sent") == SQLITE_OK);
+    r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK_FALSE(r.store_error);
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(b).status == "sent");
+    CHECK(times_received(server, f.reply(a)) == 1);
+    CHECK(times_received(server, f.reply(b)) == 1);
+  }
+
+  TEST_CASE("the worker replays the journal before its first drain") {
+    outbox_fixture f;
+    smtp_responder server(250);
+    const std::string a = queue_own(f, clock::now());
+    const std::string b = queue_own(f, clock::now());
+    const auto ea = f.reply(a);
+    append_journal(f.journal_file(), std::to_string(ea.id) + "\n");  // sent before a kill
+    {
+      smtp::outbox_worker worker(f.dir.path() / "cases.db", smtp_settings_for(server.url()),
+                                 std::nullopt);
+      worker.start();
+      worker.stop();
+    }
+    CHECK(f.reply(a).status == "sent");
+    CHECK(f.reply(b).status == "sent");
+    CHECK(times_received(server, ea) == 0);
+    CHECK(times_received(server, f.reply(b)) == 1);
+    CHECK(journal_text(f.journal_file()).empty());
   }
 }

@@ -1,0 +1,109 @@
+// The sent journal's file: one decimal id per line, appended with O_APPEND, never fsynced.
+#include "smtp/sent_journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <string>
+#include <string_view>
+
+namespace tacmail::daemon::smtp {
+
+namespace {
+
+std::error_code last_error() { return {errno, std::system_category()}; }
+
+// A whole line that is not a positive id (NUL bytes a power loss left, say) is skipped.
+void parse(std::string_view text, std::vector<std::int64_t>& ids) {
+  for (std::size_t eol; (eol = text.find('\n')) != std::string_view::npos;
+       text.remove_prefix(eol + 1)) {
+    const std::string_view line = text.substr(0, eol);
+    std::int64_t id = 0;
+    const auto [end, err] = std::from_chars(line.data(), line.data() + line.size(), id);
+    if (err == std::errc() && end == line.data() + line.size() && id > 0) ids.push_back(id);
+  }
+}
+
+}  // namespace
+
+std::filesystem::path sent_journal::path_for(const std::filesystem::path& database) {
+  return database.string() + "-sent";
+}
+
+std::unique_ptr<sent_journal> sent_journal::open(const std::filesystem::path& file,
+                                                 std::error_code& ec) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    ec = last_error();
+    return nullptr;
+  }
+  std::unique_ptr<sent_journal> journal(new sent_journal(file, fd));
+  std::string text;
+  char chunk[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ec = last_error();
+      return nullptr;
+    }
+    if (n == 0) break;
+    text.append(chunk, static_cast<std::size_t>(n));
+  }
+  parse(text, journal->ids_);
+  // A torn last line (a write cut short) is cut off, or the next line would extend it.
+  journal->size_ = static_cast<long long>(text.rfind('\n') + 1);  // npos + 1 == 0
+  if (journal->size_ != static_cast<long long>(text.size()) &&
+      ::ftruncate(fd, journal->size_) != 0) {
+    ec = last_error();
+    return nullptr;
+  }
+  ec.clear();
+  return journal;
+}
+
+std::unique_ptr<sent_journal> sent_journal::in_memory() {
+  return std::unique_ptr<sent_journal>(new sent_journal({}, -1));
+}
+
+sent_journal::~sent_journal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool sent_journal::record(std::int64_t id, std::error_code& ec) {
+  ec.clear();
+  ids_.push_back(id);
+  if (fd_ < 0 || failed_) return false;
+  const std::string line = std::to_string(id) + '\n';
+  ssize_t n;
+  do n = ::write(fd_, line.data(), line.size());
+  while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(line.size())) {
+    size_ += n;
+    return true;
+  }
+  ec = n < 0 ? last_error() : std::make_error_code(std::errc::no_space_on_device);
+  // Never append after a failure: a torn line could join the next one into another id.
+  failed_ = true;
+  (void)::ftruncate(fd_, size_);
+  return false;
+}
+
+bool sent_journal::holds(std::int64_t id) const {
+  return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
+}
+
+void sent_journal::clear(std::error_code& ec) {
+  ec.clear();
+  if (fd_ >= 0 && ::ftruncate(fd_, 0) != 0) {
+    ec = last_error();  // the ids stay: marking them again is harmless
+    return;
+  }
+  size_ = 0;
+  ids_.clear();
+}
+
+}  // namespace tacmail::daemon::smtp
