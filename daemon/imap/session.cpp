@@ -222,8 +222,8 @@ void session::on_untagged(response& r) {
     for (const auto& v : r.data)
       if (v.type == value::kind::number && v.number >= 1 && v.number <= UINT32_MAX)
         search_result_.push_back(static_cast<std::uint32_t>(v.number));
-  } else if (r.name == "FETCH" && state_ == state::fetch && !r.data.empty() &&
-             r.data.front().type == value::kind::list) {
+  } else if (r.name == "FETCH" && (state_ == state::fetch || state_ == state::sizing) &&
+             !r.data.empty() && r.data.front().type == value::kind::list) {
     auto& items = r.data.front().items;
     std::optional<std::uint32_t> uid;
     std::uint64_t size = 0;
@@ -237,6 +237,10 @@ void session::on_untagged(response& r) {
           items[i + 1].number >= 1 && items[i + 1].number <= UINT32_MAX)
         uid = static_cast<std::uint32_t>(items[i + 1].number);
       if (key == "BODY[]" || key == "BODY[]<0>") body = &items[i + 1];
+    }
+    if (state_ == state::sizing) {
+      if (uid) sizes_[*uid] = size;
+      return;
     }
     // Unsolicited FETCH (flag changes) carries no body: not a message to deliver.
     if (uid && body && !stopping_) {
@@ -296,6 +300,16 @@ std::optional<action> session::on_tagged(const response& r) {
       std::sort(to_fetch_.begin(), to_fetch_.end());
       fetch_pos_ = 0;
       events_.push_back({session_event::kind::pass_started, static_cast<std::uint32_t>(to_fetch_.size())});
+      sizes_.clear();
+      // Sizes first, so batches can be cut by bytes; one mail needs no plan. A range, not the
+      // UID list: the command stays short however sparse the UIDs.
+      if (options_.fetch_batch_bytes > 0 && to_fetch_.size() > 1)
+        return send(state::sizing, "UID FETCH " + std::to_string(to_fetch_.front()) + ":" +
+                                       std::to_string(to_fetch_.back()) + " (UID RFC822.SIZE)");
+      return next_batch();
+    case state::sizing:
+      // Without sizes the batches are cut by count alone: worse for memory, not for mail.
+      if (!ok) notices_.push_back("UID FETCH RFC822.SIZE: " + r.text + " (batching by count)");
       return next_batch();
     case state::fetch:
       if (!ok) return fail(error::command_failed, "UID FETCH: " + r.text);
@@ -387,7 +401,13 @@ action session::start_search() {
 
 action session::next_batch() {
   if (stopping_ || fetch_pos_ >= to_fetch_.size()) return finish_pass();
-  const std::size_t end = std::min(to_fetch_.size(), fetch_pos_ + options_.fetch_batch);
+  const std::size_t last = std::min(to_fetch_.size(), fetch_pos_ + options_.fetch_batch);
+  std::size_t end = fetch_pos_ + 1;
+  std::uint64_t bytes = size_of(to_fetch_[fetch_pos_]);
+  for (; end < last; ++end) {
+    bytes += size_of(to_fetch_[end]);
+    if (options_.fetch_batch_bytes > 0 && bytes > options_.fetch_batch_bytes) break;
+  }
   batch_uids_.assign(to_fetch_.begin() + static_cast<std::ptrdiff_t>(fetch_pos_),
                      to_fetch_.begin() + static_cast<std::ptrdiff_t>(end));
   fetch_pos_ = end;
@@ -397,6 +417,12 @@ action session::next_batch() {
   // (and blocking every mail behind it).
   return send(state::fetch, "UID FETCH " + uid_set(batch_uids_) + " (UID RFC822.SIZE BODY.PEEK[]<0." +
                                 std::to_string(options_.limits.max_literal) + ">)");
+}
+
+std::uint64_t session::size_of(std::uint32_t uid) const {
+  const auto it = sizes_.find(uid);
+  // A partial fetch never brings more than the literal limit, whatever the size.
+  return it == sizes_.end() ? 0 : std::min<std::uint64_t>(it->second, options_.limits.max_literal);
 }
 
 action session::deliver_next() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -40,6 +41,10 @@ struct session_options {
   /// than waiting for new mail or the next IDLE renewal.
   std::chrono::milliseconds retry_kept = 5s;
   std::size_t fetch_batch = 100;
+  /// A batch also stops at this many bytes (RFC822.SIZE, asked for first), so the bodies held
+  /// at once stay bounded whatever the mail sizes; a larger mail is fetched alone. 0: batches
+  /// by count only, and no size pass.
+  std::size_t fetch_batch_bytes = 16 * 1024 * 1024;
   response_parser::limits limits{};
 };
 
@@ -128,7 +133,8 @@ class session {
  private:
   enum class state {
     greeting, capability, starttls, login, authenticate, post_login_capability, create_processed,
-    create_quarantine, select, search, fetch, delivering, committing, move, copy, flag_deleted,
+    create_quarantine, select, search, sizing, fetch, delivering, committing, move, copy,
+    flag_deleted,
     expunge,
     idle_start, idling, idle_done, waiting, logout, finished,
   };
@@ -149,6 +155,8 @@ class session {
   action authenticate(const std::string& mechanism, const std::string& initial_response);
   action start_search();
   action next_batch();
+  /// The bytes a batch holds for `uid` (0 when the size pass did not report it).
+  std::uint64_t size_of(std::uint32_t uid) const;
   action deliver_next();
   action next_move();
   action finish_pass();
@@ -173,6 +181,7 @@ class session {
   std::vector<std::uint32_t> search_result_;
   std::vector<std::uint32_t> to_fetch_;  ///< UIDs found by the last search, ascending
   std::size_t fetch_pos_ = 0;
+  std::map<std::uint32_t, std::uint64_t> sizes_;  ///< RFC822.SIZE by UID, from the size pass
   std::deque<fetched_message> fetched_;
   std::vector<std::uint32_t> batch_uids_;
   std::vector<std::uint32_t> to_processed_;

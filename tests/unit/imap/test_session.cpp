@@ -511,6 +511,14 @@ std::string fetch_reply(const std::string& tag,
            std::to_string(messages[i].first) + " BODY[] " + literal(messages[i].second) + ")\r\n";
   return out + tag + " OK Fetch completed (0.003 + 0.000 + 0.002 secs).\r\n";
 }
+std::string sizes_reply(const std::string& tag,
+                        const std::vector<std::pair<std::uint32_t, std::size_t>>& sizes) {
+  std::string out;
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    out += "* " + std::to_string(i + 1) + " FETCH (UID " + std::to_string(sizes[i].first) +
+           " RFC822.SIZE " + std::to_string(sizes[i].second) + ")\r\n";
+  return out + tag + " OK Fetch completed (0.001 + 0.000 secs).\r\n";
+}
 std::string move_reply(const std::string& tag, const std::string& set, std::size_t count) {
   std::string out =
       "* OK [COPYUID " + std::to_string(uidvalidity) + " " + set + " " + set + "] Moved UIDs.\r\n";
@@ -558,6 +566,8 @@ imap::session_options base_options() {
   o.command_timeout = 20s;
   o.idle_renewal = 300s;
   o.poll_interval = 45s;
+  // The transcripts here batch by count; the size pass has tests (and a transcript) of its own.
+  o.fetch_batch_bytes = 0;
   return o;
 }
 
@@ -1076,6 +1086,65 @@ TEST_CASE("group commit: a failed commit in a running session looks again within
                std::to_string(o.retry_kept.count()) + "ms interruptible\n-- elapsed\n") !=
         std::string::npos);
   CHECK(server.wrote("T9 UID MOVE 1 "));
+  CHECK(server.violations() == "");
+}
+
+/// fetch_batch_bytes = 100 over sizes 40, 50, 200, 10: batches {1,2}, {3} alone, {4}.
+script sized_script() {
+  const auto m = [](int n) { return mail(n); };
+  return setup(post_login_caps, 4) +
+         script{reply(search_reply("T5", "4 2 1 3")),
+                reply(sizes_reply("T6", {{1, 40}, {2, 50}, {3, 200}, {4, 10}})),
+                reply(fetch_reply("T7", {{1, m(1)}, {2, m(2)}})), reply(move_reply("T8", "1:2", 2)),
+                reply(fetch_reply("T9", {{3, m(3)}})), reply(move_reply("T10", "3", 1)),
+                reply(fetch_reply("T11", {{4, m(4)}})), reply(move_reply("T12", "4", 1)),
+                reply(logout_reply("T13"))};
+}
+imap::session_options sized_options() {
+  auto o = base_options();
+  o.fetch_batch_bytes = 100;
+  return o;
+}
+
+TEST_CASE("batching by bytes: sizes first, then batches within the budget; a larger mail alone") {
+  scripted_server server(sized_options(), sized_script());
+  const auto d = [&](std::uint32_t uid) {
+    return "deliver uid=" + std::to_string(uid) + " uidvalidity=" + std::to_string(uidvalidity) +
+           " " + std::to_string(mail(static_cast<int>(uid)).size()) + " bytes -> processed";
+  };
+  const std::string fetch = " (UID RFC822.SIZE BODY.PEEK[]<0.67108864>)";
+  CHECK(server.run() ==
+        lines({setup_lines,
+               {"C: T5 " + search_cmd, "C: T6 UID FETCH 1:4 (UID RFC822.SIZE)",
+                "C: T7 UID FETCH 1:2" + fetch, d(1), d(2), "commit",
+                "C: T8 UID MOVE 1:2 \"Processed\"", "C: T9 UID FETCH 3" + fetch, d(3), "commit",
+                "C: T10 UID MOVE 3 \"Processed\"", "C: T11 UID FETCH 4" + fetch, d(4), "commit",
+                "C: T12 UID MOVE 4 \"Processed\"", "C: T13 LOGOUT", "done"}}));
+  CHECK(server.violations() == "");
+}
+
+TEST_CASE("batching by bytes: a refused size pass falls back to batches by count") {
+  script steps = setup() + script{reply(search_reply("T5", "1 2 3")),
+                                  reply("T6 NO [SERVERBUG] sizes unavailable\r\n"),
+                                  reply(fetch_reply("T7", three)),
+                                  reply(move_reply("T8", "1:3", 3)), reply(logout_reply("T9"))};
+  scripted_server server(sized_options(), steps);
+  const std::string t = server.run();
+  CHECK(t.find("notice: UID FETCH RFC822.SIZE: sizes unavailable (batching by count)") !=
+        std::string::npos);
+  CHECK(server.wrote("T7 UID FETCH 1:3 (UID RFC822.SIZE BODY.PEEK"));
+  CHECK(server.delivered().size() == 3);
+  CHECK(server.violations() == "");
+}
+
+TEST_CASE("batching by bytes: one mail needs no size pass") {
+  script steps = setup() + script{reply(search_reply("T5", "1")),
+                                  reply(fetch_reply("T6", {{1, mail1}})),
+                                  reply(move_reply("T7", "1", 1)), reply(logout_reply("T8"))};
+  scripted_server server(sized_options(), steps);
+  server.run();
+  CHECK_FALSE(server.wrote("(UID RFC822.SIZE)"));
+  CHECK(server.wrote("T6 UID FETCH 1 (UID RFC822.SIZE BODY.PEEK"));
   CHECK(server.violations() == "");
 }
 
@@ -1694,6 +1763,7 @@ std::vector<transcript_case> transcripts() {
       {"idle", idle, idle_script(), run_options{}},
       {"poll", poll, poll_steps, run_options{}},
       {"starttls", starttls_options(), starttls_script(), cleartext()},
+      {"batches by bytes", sized_options(), sized_script(), run_options{}},
   };
 }
 
