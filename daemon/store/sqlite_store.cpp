@@ -1,15 +1,12 @@
-// SQLite implementation of case_store: schema, case-number allocation, the transactional
-// outbox and the per-mailbox UID cursor. Every SQLite exception ends here as an error_code.
+// SQLite implementation of case_store: schema, case-number allocation, group commit, cases,
+// messages and the per-mailbox UID cursor (the outbox and status are in sqlite_outbox.cpp).
+// Every SQLite exception ends here as an error_code.
 #include "store/sqlite_store.hpp"
-
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
 
-#include "store/error.hpp"
+#include "store/sqlite_impl.hpp"
 #include "tacmail/routing/fields.hpp"
-#include "tacmail/routing/time_format.hpp"
 
 namespace tacmail::daemon::store {
 
@@ -70,6 +67,10 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt);
 CREATE INDEX IF NOT EXISTS outbox_by_recipient ON outbox (recipient, created);
 )sql";
 
+}  // namespace
+
+namespace sqlite_detail {
+
 std::error_code classify(const SQLite::Exception& e) {
   switch (e.getErrorCode() & 0xff) {
     case SQLITE_BUSY:
@@ -107,12 +108,6 @@ std::optional<std::string> optional_text(const SQLite::Column& c) {
   return c.getString();
 }
 
-constexpr const char* case_columns =
-    "case_number, status, queue, technology, sub_technology, severity, severity_inferred, "
-    "product, company, contact_name, contact_phone, cco_id, contact_email, contract, "
-    "smart_account, virtual_account, description, location, alt_contact_name, "
-    "alt_contact_phone, sender, subject, created, response_due, entitled, flags, missing, "
-    "reasons, updated, related_case";
 
 case_record read_case(SQLite::Statement& st) {
   case_record r;
@@ -160,138 +155,9 @@ outbox_entry read_outbox(SQLite::Statement& st) {
   return e;
 }
 
-constexpr const char* outbox_columns =
-    "id, case_number, message_id, recipient, envelope_from, content, status, attempts, created, "
-    "next_attempt, last_error, sent_at";
+}  // namespace sqlite_detail
 
-}  // namespace
-
-// A write attempted after SQLite ended the batch's transaction.
-struct batch_lost : std::runtime_error {
-  batch_lost() : std::runtime_error("the batch's transaction was rolled back by an earlier error") {}
-};
-
-struct sqlite_store::impl {
-  explicit impl(const std::filesystem::path& file)
-      : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000) {}
-  SQLite::Database db;
-  std::string last_error;
-  bool batching = false;  ///< between begin_batch() and commit_batch()
-  bool lost = false;      ///< an error ended the batch's transaction
-
-  bool in_transaction() { return sqlite3_get_autocommit(db.getHandle()) == 0; }
-
-  // One write call, all or nothing: its own IMMEDIATE transaction, or a savepoint inside the
-  // batch's. Destroyed without commit(), it undoes the call's changes.
-  class write_scope {
-   public:
-    explicit write_scope(impl& s) : s_(s) {
-      if (s_.batching && s_.lost) throw batch_lost();
-      s_.db.exec(s_.batching ? "SAVEPOINT one_write" : "BEGIN IMMEDIATE");
-    }
-    write_scope(const write_scope&) = delete;
-    write_scope& operator=(const write_scope&) = delete;
-    void commit() {
-      s_.db.exec(s_.batching ? "RELEASE one_write" : "COMMIT");
-      done_ = true;
-    }
-    ~write_scope() {
-      if (done_ || !s_.in_transaction()) return;
-      try {
-        if (s_.batching)
-          s_.db.exec("ROLLBACK TO one_write; RELEASE one_write");
-        else
-          s_.db.exec("ROLLBACK");
-      } catch (const SQLite::Exception&) {
-        // Nothing more to undo with: the batch check in guarded() sees what is left.
-      }
-    }
-
-   private:
-    impl& s_;
-    bool done_ = false;
-  };
-
-  // Runs `work`, turning a SQLite exception into `ec` and remembering SQLite's text. Inside a
-  // batch, an error after which SQLite has ended the transaction (disk full, I/O) marks the
-  // whole batch lost.
-  template <typename F>
-  auto guarded(std::error_code& ec, F&& work) -> decltype(work()) {
-    ec.clear();
-    try {
-      return work();
-    } catch (const batch_lost&) {
-      ec = error::batch_aborted;
-    } catch (const SQLite::Exception& e) {
-      ec = classify(e);
-      last_error = e.what();
-    } catch (const std::exception& e) {
-      ec = error::other;
-      last_error = e.what();
-    }
-    if (batching && !in_transaction()) lost = true;
-    return decltype(work()){};
-  }
-
-  // A reply without recipient is not queued at all; a suppressed one is recorded, not sent.
-  void queue_reply(const std::string& case_number, const queued_reply& reply,
-                   clock::time_point at) {
-    if (reply.recipient.empty()) return;
-    SQLite::Statement out(db,
-                          "INSERT INTO outbox (case_number, message_id, recipient, "
-                          "envelope_from, content, created, next_attempt, status, last_error) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    const std::string now = routing::to_rfc3339(at);
-    out.bind(1, case_number);
-    out.bind(2, reply.message_id);
-    out.bind(3, reply.recipient);
-    out.bind(4, reply.envelope_from);
-    out.bind(5, reply.content.data(), static_cast<int>(reply.content.size()));
-    out.bind(6, now);
-    out.bind(7, now);
-    out.bind(8, reply.suppressed.empty() ? "pending" : "suppressed");
-    out.bind(9, reply.suppressed);
-    out.exec();
-  }
-
-  // The cursor moves forward only; a new UIDVALIDITY restarts it.
-  void advance_cursor(const message_origin& origin) {
-    SQLite::Statement st(db,
-                         "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid) "
-                         "VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE SET "
-                         "last_uid = CASE WHEN uidvalidity = ?2 THEN max(last_uid, ?3) ELSE ?3 END, "
-                         "uidvalidity = ?2");
-    st.bind(1, origin.mailbox);
-    st.bind(2, static_cast<std::int64_t>(origin.uidvalidity));
-    st.bind(3, static_cast<std::int64_t>(origin.uid));
-    st.exec();
-  }
-
-  void insert_message(const std::optional<std::string>& case_number,
-                      const parser::parsed_message& m, const message_origin& origin,
-                      const std::string& role, const std::string& note,
-                      clock::time_point received, const std::string& fingerprint = {}) {
-    SQLite::Statement st(db,
-                         "INSERT INTO messages (case_number, message_id, mailbox, uidvalidity, "
-                         "uid, sender, subject, received, role, note, fingerprint) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    bind_optional(st, 1, case_number);
-    bind_optional(st, 2, m.message_id);
-    st.bind(3, origin.mailbox);
-    st.bind(4, static_cast<std::int64_t>(origin.uidvalidity));
-    st.bind(5, static_cast<std::int64_t>(origin.uid));
-    st.bind(6, m.from_address.value_or(""));
-    st.bind(7, m.subject);
-    st.bind(8, routing::to_rfc3339(received));
-    st.bind(9, role);
-    st.bind(10, note);
-    if (fingerprint.empty())
-      st.bind(11);
-    else
-      st.bind(11, fingerprint);
-    st.exec();
-  }
-};
+using namespace sqlite_detail;
 
 std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& file,
                                                  std::error_code& ec, std::string& detail) {
@@ -641,18 +507,6 @@ std::size_t sqlite_store::cases_since(clock::time_point since, std::error_code& 
   });
 }
 
-std::vector<outbox_entry> sqlite_store::list_outbox(std::error_code& ec) {
-  return impl_->guarded(ec, [&] {
-    std::vector<outbox_entry> out;
-    SQLite::Statement st(impl_->db,
-                         "SELECT id, case_number, message_id, recipient, envelope_from, '', "
-                         "status, attempts, created, next_attempt, last_error, sent_at "
-                         "FROM outbox ORDER BY id DESC");
-    while (st.executeStep()) out.push_back(read_outbox(st));
-    return out;
-  });
-}
-
 std::vector<quarantine_entry> sqlite_store::list_quarantine(std::error_code& ec) {
   return impl_->guarded(ec, [&] {
     std::vector<quarantine_entry> out;
@@ -668,47 +522,6 @@ std::vector<quarantine_entry> sqlite_store::list_quarantine(std::error_code& ec)
       q.reason = st.getColumn(4).getString();
       q.created = st.getColumn(5).getString();
       out.push_back(std::move(q));
-    }
-    return out;
-  });
-}
-
-void sqlite_store::save_status(const std::vector<mailbox_status>& status, std::error_code& ec) {
-  impl_->guarded(ec, [&] {
-    impl::write_scope t(*impl_);
-    SQLite::Statement st(impl_->db,
-                         "INSERT OR REPLACE INTO mailbox_status (mailbox, connected, last_fetch, "
-                         "last_error, backlog, updated) VALUES (?, ?, ?, ?, ?, ?)");
-    for (const auto& s : status) {
-      st.reset();
-      st.bind(1, s.mailbox);
-      st.bind(2, s.connected ? 1 : 0);
-      st.bind(3, s.last_fetch);
-      st.bind(4, s.last_error);
-      st.bind(5, static_cast<std::int64_t>(s.backlog));
-      st.bind(6, s.updated);
-      st.exec();
-    }
-    t.commit();
-    return 0;
-  });
-}
-
-std::vector<mailbox_status> sqlite_store::load_status(std::error_code& ec) {
-  return impl_->guarded(ec, [&] {
-    std::vector<mailbox_status> out;
-    SQLite::Statement st(impl_->db,
-                         "SELECT mailbox, connected, last_fetch, last_error, backlog, updated "
-                         "FROM mailbox_status ORDER BY mailbox");
-    while (st.executeStep()) {
-      mailbox_status s;
-      s.mailbox = st.getColumn(0).getString();
-      s.connected = st.getColumn(1).getInt() != 0;
-      s.last_fetch = st.getColumn(2).getString();
-      s.last_error = st.getColumn(3).getString();
-      s.backlog = static_cast<std::size_t>(st.getColumn(4).getInt64());
-      s.updated = st.getColumn(5).getString();
-      out.push_back(std::move(s));
     }
     return out;
   });
@@ -746,80 +559,6 @@ std::optional<case_details> sqlite_store::find_case(const std::string& case_numb
     out.bind(1, case_number);
     while (out.executeStep()) details.replies.push_back(read_outbox(out));
     return details;
-  });
-}
-
-std::vector<outbox_entry> sqlite_store::due_replies(clock::time_point now, std::size_t limit,
-                                                    std::error_code& ec) {
-  return impl_->guarded(ec, [&] {
-    std::vector<outbox_entry> due;
-    SQLite::Statement st(impl_->db, std::string("SELECT ") + outbox_columns +
-                                        " FROM outbox WHERE status = 'pending' AND "
-                                        "next_attempt <= ? ORDER BY id LIMIT ?");
-    st.bind(1, routing::to_rfc3339(now));
-    st.bind(2, static_cast<std::int64_t>(limit));
-    while (st.executeStep()) due.push_back(read_outbox(st));
-    return due;
-  });
-}
-
-std::size_t sqlite_store::pending_replies(std::error_code& ec) {
-  return impl_->guarded(ec, [&] {
-    SQLite::Statement st(impl_->db, "SELECT count(*) FROM outbox WHERE status = 'pending'");
-    st.executeStep();
-    return static_cast<std::size_t>(st.getColumn(0).getInt64());
-  });
-}
-
-std::size_t sqlite_store::replies_to_since(const std::string& recipient, clock::time_point since,
-                                           std::error_code& ec) {
-  return impl_->guarded(ec, [&] {
-    SQLite::Statement st(impl_->db,
-                         "SELECT count(*) FROM outbox WHERE recipient = ? AND created >= ? "
-                         "AND status <> 'suppressed'");
-    st.bind(1, recipient);
-    st.bind(2, routing::to_rfc3339(since));
-    st.executeStep();
-    return static_cast<std::size_t>(st.getColumn(0).getInt64());
-  });
-}
-
-void sqlite_store::mark_replies_sent(const std::vector<std::int64_t>& ids, clock::time_point at,
-                                     std::error_code& ec) {
-  impl_->guarded(ec, [&] {
-    if (ids.empty()) return 0;
-    impl::write_scope t(*impl_);
-    SQLite::Statement st(impl_->db,
-                         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, "
-                         "last_error = '' WHERE id = ? AND status <> 'sent'");
-    const std::string when = routing::to_rfc3339(at);
-    for (const auto id : ids) {
-      st.bind(1, when);
-      st.bind(2, id);
-      st.exec();
-      st.reset();
-    }
-    t.commit();
-    return 0;
-  });
-}
-
-void sqlite_store::mark_reply_failed(std::int64_t id, const std::string& error_text,
-                                     std::optional<clock::time_point> retry_at,
-                                     std::error_code& ec) {
-  impl_->guarded(ec, [&] {
-    SQLite::Statement st(impl_->db,
-                         "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
-                         "status = ?, next_attempt = coalesce(?, next_attempt) WHERE id = ?");
-    st.bind(1, error_text);
-    st.bind(2, retry_at ? "pending" : "failed");
-    if (retry_at)
-      st.bind(3, routing::to_rfc3339(*retry_at));
-    else
-      st.bind(3);
-    st.bind(4, id);
-    st.exec();
-    return 0;
   });
 }
 
