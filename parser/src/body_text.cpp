@@ -45,7 +45,7 @@ const mime_part* find_first(const mime_part& part, std::string_view subtype) {
 }
 
 void collect_attachments(const mime_part& part, std::vector<attachment>& out) {
-  if (part.media_type() == "message/rfc822") {
+  if (part.media_type_is("message/rfc822")) {
     for (const mime_part& child : part.children) collect_attachments(child, out);
     return;
   }
@@ -69,7 +69,8 @@ body_choice part_text(const mime_part& part) {
   body_choice choice;
   choice.part = &part;
   const std::string charset = part.type_param("charset").value_or("");
-  utf8_text converted = to_utf8(part.body, charset);
+  std::string storage;  // the converted text, when it is not the body as it stands
+  const utf8_view converted = to_utf8_view(part.body, charset, storage);
   if (converted.replaced) {
     choice.warnings.push_back("invalid bytes in " + part.media_type() + " (" +
                               (charset.empty() ? std::string("unlabeled") : charset) +
@@ -85,16 +86,17 @@ body_choice part_text(const mime_part& part) {
     choice.text = std::move(html.text);
     return choice;
   }
-  std::string text = std::move(converted.text);
   if (iequals(part.type_param("format").value_or(""), "flowed")) {
-    text = unflow(text, iequals(part.type_param("delsp").value_or(""), "yes"));
+    choice.text =
+        tidy_text(unflow(converted.text, iequals(part.type_param("delsp").value_or(""), "yes")));
+  } else {
+    choice.text = tidy_text(converted.text);
   }
-  choice.text = tidy_text(text);
   return choice;
 }
 
 body_choice select_body(const mime_part& part) {
-  if (part.media_type() == "message/rfc822" && !part.children.empty()) {
+  if (part.media_type_is("message/rfc822") && !part.children.empty()) {
     return select_body(part.children.front());
   }
   const mime_part* plain = find_first(part, "plain");

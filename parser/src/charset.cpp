@@ -53,6 +53,7 @@ std::string iconv_name(std::string_view declared) {
       {"x-mac-roman", "MACINTOSH"},
       {"macintosh", "MACINTOSH"},
   };
+  if (declared.empty()) return {};
   std::string_view name = trim(declared);
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
     name = name.substr(1, name.size() - 2);
@@ -259,26 +260,30 @@ std::string scrub_utf8(std::string_view s, bool& replaced) {
   }
   return out;
 }
-}  // namespace
 
-utf8_text to_utf8(std::string_view bytes, std::string_view declared) {
-  utf8_text out;
-  const std::string name = iconv_name(declared);
+// Bytes that are UTF-8 as they stand under the label `name` (iconv's spelling): ASCII in an
+// ASCII-compatible charset, or valid UTF-8 labelled so or not at all. Sets what to_utf8 reports.
+bool as_is(std::string_view bytes, const std::string& name, utf8_text& out) {
   const bool says_utf8 = name == "UTF-8";
   const bool says_ascii = name.empty() || name == "US-ASCII" || name == "ASCII";
-
   if (is_ascii(bytes) &&
       (says_utf8 || says_ascii || name == "WINDOWS-1252" || name.rfind("ISO-8859", 0) == 0)) {
-    out.text = bytes;
     out.charset_used = says_ascii ? "US-ASCII" : name;
-    return out;
+    return true;
   }
   if ((says_utf8 || says_ascii) && is_valid_utf8(bytes)) {
-    out.text = bytes;
     out.charset_used = "UTF-8";
     out.detected = says_ascii;
-    return out;
+    return true;
   }
+  return false;
+}
+
+// to_utf8 for bytes that are not as_is: damaged UTF-8 scrubbed, a label trusted, else detected.
+utf8_text converted(std::string_view bytes, const std::string& name) {
+  utf8_text out;
+  const bool says_utf8 = name == "UTF-8";
+  const bool says_ascii = name.empty() || name == "US-ASCII" || name == "ASCII";
   // Mostly-good UTF-8 with a few broken bytes is damaged UTF-8, not another charset.
   if ((says_utf8 || says_ascii) && mostly_utf8(bytes)) {
     out.text = scrub_utf8(bytes, out.replaced);
@@ -309,6 +314,29 @@ utf8_text to_utf8(std::string_view bytes, std::string_view declared) {
   convert(bytes, "WINDOWS-1252", out);
   out.detected = true;
   return out;
+}
+
+}  // namespace
+
+utf8_text to_utf8(std::string_view bytes, std::string_view declared) {
+  const std::string name = iconv_name(declared);
+  utf8_text out;
+  if (as_is(bytes, name, out)) {
+    out.text = bytes;
+    return out;
+  }
+  return converted(bytes, name);
+}
+
+utf8_view to_utf8_view(std::string_view bytes, std::string_view declared, std::string& storage) {
+  const std::string name = iconv_name(declared);
+  utf8_text meta;
+  if (!as_is(bytes, name, meta)) {
+    meta = converted(bytes, name);
+    storage = std::move(meta.text);
+    bytes = storage;
+  }
+  return {bytes, std::move(meta.charset_used), meta.replaced, meta.detected};
 }
 
 }  // namespace tacmail::parser::detail

@@ -17,6 +17,16 @@ struct utf8_text {
 /// Converts `bytes` labelled `declared` (may be empty) to UTF-8.
 utf8_text to_utf8(std::string_view bytes, std::string_view declared);
 
+/// to_utf8 without copying bytes that need no conversion: `text` views `bytes` then, else
+/// `storage`, which receives the converted text.
+struct utf8_view {
+  std::string_view text;
+  std::string charset_used;
+  bool replaced = false;
+  bool detected = false;
+};
+utf8_view to_utf8_view(std::string_view bytes, std::string_view declared, std::string& storage);
+
 bool is_valid_utf8(std::string_view s);
 bool is_ascii(std::string_view s);
 

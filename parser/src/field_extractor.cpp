@@ -1,6 +1,7 @@
 // Label matching and value collection for the request fields.
 #include "field_extractor.hpp"
 
+#include <algorithm>
 #include <array>
 #include <unordered_map>
 #include <vector>
@@ -97,7 +98,7 @@ std::string_view strip_decoration(std::string_view line) {
 
 struct label_match {
   field which;
-  std::string value;  ///< trimmed; empty when the value is on the next line
+  std::string_view value;  ///< trimmed, in the line; empty when the value is on the next line
 };
 
 constexpr std::size_t max_label_length = 60;
@@ -109,11 +110,17 @@ std::optional<label_match> match_label(std::string_view raw_line, const label_ta
   // line). The first one in the line counts, and only where a label can end.
   static constexpr std::array<std::string_view, 7> separators = {
       ":", "\xEF\xBC\x9A", "\t", " - ", " \xE2\x80\x93 ", " = ", "#"};
+  // At most one separator can start at a given byte, so the first byte that starts one is it.
+  static constexpr std::array<bool, 256> may_start = [] {
+    std::array<bool, 256> table{};
+    for (std::string_view sep : separators) table[static_cast<unsigned char>(sep.front())] = true;
+    return table;
+  }();
   std::size_t best = line.npos;
   std::size_t best_len = 0;
-  for (std::size_t i = 0; i < line.size() && i <= max_label_length && best == line.npos; ++i) {
-    const char c = line[i];
-    if (c != ':' && c != '\xEF' && c != '\t' && c != ' ' && c != '#') continue;
+  const std::size_t stop = std::min(line.size(), max_label_length + 1);
+  for (std::size_t i = 0; i < stop; ++i) {
+    if (!may_start[static_cast<unsigned char>(line[i])]) continue;
     for (std::string_view sep : separators) {
       if (line.substr(i).starts_with(sep)) {
         best = i;
@@ -121,6 +128,7 @@ std::optional<label_match> match_label(std::string_view raw_line, const label_ta
         break;
       }
     }
+    if (best != line.npos) break;
   }
   if (best != line.npos) {
     std::string_view label = line.substr(0, best);
@@ -137,11 +145,11 @@ std::optional<label_match> match_label(std::string_view raw_line, const label_ta
       while (n < value.size() && (value[n] == '*' || value[n] == '_')) ++n;
       if (n == value.size() || value[n] == ' ') value = value.substr(n);
     }
-    if (auto which = labels.find(label)) return label_match{*which, std::string(trim(value))};
+    if (auto which = labels.find(label)) return label_match{*which, trim(value)};
     // "Contract # 12345678": the '#' belongs to the label.
     if (line[best] == '#') {
       if (auto which = labels.find(line.substr(0, best + 1))) {
-        return label_match{*which, std::string(trim(value))};
+        return label_match{*which, trim(value)};
       }
     }
   }
@@ -155,16 +163,11 @@ std::optional<label_match> match_label(std::string_view raw_line, const label_ta
 }
 
 bool is_placeholder(std::string_view value) {
-  // Longer than any placeholder once keyed ("notapplicable" is 13): only the empty key counts.
-  char buffer[32];
-  std::string long_key;
-  std::string_view v;
-  if (value.size() <= sizeof buffer) {
-    v = std::string_view(buffer, alnum_key_to(value, buffer));
-  } else {
-    long_key = alnum_key(value);
-    v = long_key;
-  }
+  // Keyed, a placeholder is at most 13 bytes ("notapplicable"): a longer key is not one.
+  char buffer[16];
+  const std::size_t n = alnum_key_to(value, buffer, 13);
+  if (n > 13) return false;
+  const std::string_view v(buffer, n);
   return v.empty() || v == "na" || v == "none" || v == "tbd" || v == "nil" || v == "null" ||
          v == "notapplicable" || v == "unknown";
 }
@@ -285,17 +288,31 @@ std::string clean_email(std::string_view value) {
 std::string clean_value(field which, std::string_view value) {
   std::string v = collapse_spaces(value);
   // Markdown-ish emphasis left around a value: "**Acme**".
-  while (v.size() >= 2 && v.front() == '*' && v.back() == '*') v = v.substr(1, v.size() - 2);
-  if (which == field::contact_email) return clean_email(v);
-  return std::string(trim(v));
+  std::string_view w = v;
+  while (w.size() >= 2 && w.front() == '*' && w.back() == '*') w = w.substr(1, w.size() - 2);
+  if (which == field::contact_email) return clean_email(w);
+  w = trim(w);
+  if (w.size() == v.size()) return v;
+  return std::string(w);
 }
 
 }  // namespace
 
 label_table::label_table() {
   for (const label_synonyms& s : synonyms()) {
-    for (std::string_view l : s.labels) by_key_.emplace(alnum_key(l), s.which);
+    for (std::string_view l : s.labels) {
+      std::string key = alnum_key(l);
+      index(key);
+      by_key_.emplace(std::move(key), s.which);
+    }
   }
+}
+
+void label_table::index(const std::string& key) {
+  if (key.empty()) return;
+  lengths_[static_cast<unsigned char>(key.front())] |= std::uint32_t{1}
+                                                       << std::min<std::size_t>(key.size(), 31);
+  longest_ = std::max(longest_, key.size());
 }
 
 bool label_table::add(std::string_view field_key, std::string_view label) {
@@ -321,6 +338,7 @@ bool label_table::add(std::string_view field_key, std::string_view label) {
   if (key.empty()) return false;
   for (const auto& [name, which] : keys) {
     if (name == field_key) {
+      index(key);
       by_key_.insert_or_assign(key, which);
       return true;
     }
@@ -331,26 +349,29 @@ bool label_table::add(std::string_view field_key, std::string_view label) {
 std::optional<field> label_table::find(std::string_view label) const {
   // "Cisco.com User ID (CCO ID)": try the whole label, the part before the parenthesis and
   // the part inside it.
-  auto lookup = [&](std::string_view part) -> std::optional<field> {
-    char buffer[128];
-    std::string long_key;
-    std::string_view key;
-    if (part.size() <= sizeof buffer) {
-      key = std::string_view(buffer, alnum_key_to(part, buffer));
-    } else {
-      long_key = alnum_key(part);
-      key = long_key;
-    }
-    if (key.empty()) return std::nullopt;
-    if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
-    return std::nullopt;
-  };
-  if (auto which = lookup(label)) return which;
+  if (auto which = find_key(label)) return which;
   std::size_t open = label.find('(');
   if (open == label.npos) return std::nullopt;
-  if (auto which = lookup(label.substr(0, open))) return which;
+  if (auto which = find_key(label.substr(0, open))) return which;
   std::size_t close = label.find(')', open);
-  return lookup(label.substr(open + 1, close == label.npos ? label.npos : close - open - 1));
+  return find_key(label.substr(open + 1, close == label.npos ? label.npos : close - open - 1));
+}
+
+std::optional<field> label_table::find_key(std::string_view part) const {
+  char stack_buffer[64];
+  std::string heap_buffer;
+  char* key = stack_buffer;
+  if (longest_ >= sizeof stack_buffer) {
+    heap_buffer.resize(longest_ + 1);
+    key = heap_buffer.data();
+  }
+  // Only as much of the key as the longest label's is built: a longer one is no label.
+  const std::size_t n = alnum_key_to(part, key, longest_);
+  if (n == 0 || n > longest_) return std::nullopt;
+  const std::uint32_t length_bit = std::uint32_t{1} << std::min<std::size_t>(n, 31);
+  if ((lengths_[static_cast<unsigned char>(key[0])] & length_bit) == 0) return std::nullopt;
+  if (auto it = by_key_.find(std::string_view(key, n)); it != by_key_.end()) return it->second;
+  return std::nullopt;
 }
 
 extracted_fields extract_fields(std::string_view text, const label_table& labels) {
@@ -360,11 +381,12 @@ extracted_fields extract_fields(std::string_view text, const label_table& labels
     std::optional<label_match> m = match_label(lines[i], labels);
     if (!m) continue;
     std::optional<std::string>& target = slot(out, m->which);
-    std::string value = m->value;
+    std::string_view raw = m->value;
+    std::string value;
     std::size_t last = i;
     if (m->which == field::description) {
       // Every line up to the next label, a closing, or the end; blank runs kept as one.
-      std::string text_value = value;
+      std::string text_value(raw);
       bool blank_pending = false;
       std::size_t j = i + 1;
       for (; j < lines.size(); ++j) {
@@ -379,19 +401,21 @@ extracted_fields extract_fields(std::string_view text, const label_table& labels
         text_value += l;
       }
       last = j - 1;
-      value = text_value;
-    } else if (value.empty()) {
-      // Value on the next non-blank line, unless that line is itself a label.
-      std::size_t j = i + 1;
-      while (j < lines.size() && trim(lines[j]).empty() && j < i + 3) ++j;
-      if (j < lines.size() && !trim(lines[j]).empty() && !match_label(lines[j], labels)) {
-        value = std::string(trim(lines[j]));
-        last = j;
+      value = std::move(text_value);
+    } else {
+      if (raw.empty()) {
+        // Value on the next non-blank line, unless that line is itself a label.
+        std::size_t j = i + 1;
+        while (j < lines.size() && trim(lines[j]).empty() && j < i + 3) ++j;
+        if (j < lines.size() && !trim(lines[j]).empty() && !match_label(lines[j], labels)) {
+          raw = trim(lines[j]);
+          last = j;
+        }
       }
+      value = clean_value(m->which, raw);
     }
-    if (m->which != field::description) value = clean_value(m->which, value);
     if (!target && !is_placeholder(value)) {
-      target = value;
+      target = std::move(value);
       ++out.count;
     }
     i = last;

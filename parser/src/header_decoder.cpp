@@ -77,6 +77,11 @@ bool only_space(std::string_view s) {
 }  // namespace
 
 std::string decode_header_text(std::string_view value) {
+  // No encoded word (most headers): the value made UTF-8, its spaces collapsed.
+  if (value.find("=?") == value.npos) {
+    if (is_valid_utf8(value)) return collapse_spaces(value);
+    return collapse_spaces(to_utf8(value, "").text);
+  }
   std::string out;
   std::string plain;  // undecoded text waiting to be converted
   std::string pending_charset;
@@ -130,7 +135,13 @@ mailbox_address parse_mailbox(std::string_view value) {
       std::string local = mb.mailbox();
       std::string domain = mb.domain();
       if (!local.empty()) {
-        result.address = to_lower(domain.empty() ? local : local + "@" + domain);
+        std::string address = std::move(local);
+        if (!domain.empty()) {
+          address.push_back('@');
+          address.append(domain);
+        }
+        for (char& c : address) c = ascii_lower(c);
+        result.address = std::move(address);
       }
       std::string label = mb.label();
       std::string_view l = trim(label);
@@ -153,7 +164,7 @@ mailbox_address parse_mailbox(std::string_view value) {
         }
       }
       name = decode_header_text(name);
-      if (!name.empty()) result.name = name;
+      if (!name.empty()) result.name = std::move(name);
     }
   } catch (...) {
     // A From header mimetic cannot read is treated as absent.

@@ -4,7 +4,14 @@
 
 #include <gumbo.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstddef>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <utility>
+#include <vector>
 
 #include "text_util.hpp"
 
@@ -92,6 +99,88 @@ bool is_block(GumboTag tag) {
   }
 }
 
+// Memory for one gumbo parse. gumbo allocates and frees a small block for every token, node and
+// buffer it grows (a fifth of its time went to malloc and free); here they come from
+// chunks that are reused from parse to parse, and the tree is dropped at once instead of node
+// by node. Past max_bytes a parse spills to malloc, so a huge document costs what it did.
+class gumbo_arena {
+ public:
+  static void* allocate(void* self, std::size_t size) {
+    return static_cast<gumbo_arena*>(self)->take(size);
+  }
+  static void deallocate(void* self, void* ptr) { static_cast<gumbo_arena*>(self)->give(ptr); }
+
+  // True if some block came from malloc: the tree must then be freed through gumbo.
+  bool spilled() const { return spilled_; }
+
+  // Forgets every block handed out; keeps up to kept_bytes of chunks for the next parse.
+  void reset() {
+    std::size_t kept = 0;
+    std::size_t n = 0;
+    while (n < chunks_.size() && kept + chunks_[n].size <= kept_bytes) kept += chunks_[n++].size;
+    chunks_.resize(n);
+    current_ = 0;
+    used_ = 0;
+    total_ = kept;
+    spilled_ = false;
+  }
+
+ private:
+  struct chunk {
+    std::unique_ptr<char[]> data;
+    std::size_t size;
+  };
+  static constexpr std::size_t chunk_bytes = 64 * 1024;
+  static constexpr std::size_t kept_bytes = 256 * 1024;
+  static constexpr std::size_t max_bytes = 8 * 1024 * 1024;
+  static constexpr std::size_t align = alignof(std::max_align_t);
+
+  void* take(std::size_t size) {
+    size = (size + align - 1) / align * align;
+    for (;;) {
+      if (current_ < chunks_.size() && chunks_[current_].size - used_ >= size) {
+        void* p = chunks_[current_].data.get() + used_;
+        used_ += size;
+        return p;
+      }
+      if (current_ + 1 < chunks_.size()) {  // a kept chunk not used yet by this parse
+        ++current_;
+        used_ = 0;
+        continue;
+      }
+      if (total_ + size > max_bytes) {
+        spilled_ = true;
+        return std::malloc(size);  // gumbo checks for null
+      }
+      const std::size_t bytes = std::max(chunk_bytes, size);
+      chunks_.push_back({std::unique_ptr<char[]>(new (std::nothrow) char[bytes]), bytes});
+      if (!chunks_.back().data) {
+        chunks_.pop_back();
+        spilled_ = true;
+        return std::malloc(size);
+      }
+      total_ += bytes;
+      current_ = chunks_.size() - 1;
+      used_ = 0;
+    }
+  }
+
+  void give(void* ptr) {
+    if (ptr == nullptr || !spilled_) return;  // all blocks so far are in chunks
+    const char* p = static_cast<const char*>(ptr);
+    for (const chunk& c : chunks_) {
+      if (p >= c.data.get() && p < c.data.get() + c.size) return;
+    }
+    std::free(ptr);
+  }
+
+  std::vector<chunk> chunks_;
+  std::size_t current_ = 0;  ///< chunk being filled
+  std::size_t used_ = 0;     ///< bytes of it handed out
+  std::size_t total_ = 0;    ///< bytes in chunks
+  bool spilled_ = false;
+};
+
 class walker {
  public:
   std::string out;
@@ -142,17 +231,23 @@ class walker {
   }
 
   void text(const char* s, bool in_pre) {
-    for (const char* p = s; *p != '\0'; ++p) {
-      const char c = *p;
-      if (in_pre) {
-        out.push_back(c);
-      } else if (is_space(c)) {
+    if (in_pre) {
+      out.append(s);
+      return;
+    }
+    // Runs of non-blank characters are copied whole; a blank run before one becomes a space.
+    const char* p = s;
+    while (*p != '\0') {
+      if (is_space(*p)) {
         pending_space_ = true;
-      } else {
-        if (pending_space_ && !out.empty() && out.back() != '\n') out.push_back(' ');
-        pending_space_ = false;
-        out.push_back(c);
+        ++p;
+        continue;
       }
+      const char* start = p;
+      while (*p != '\0' && !is_space(*p)) ++p;
+      if (pending_space_ && !out.empty() && out.back() != '\n') out.push_back(' ');
+      pending_space_ = false;
+      out.append(start, static_cast<std::size_t>(p - start));
     }
   }
 
@@ -183,12 +278,30 @@ html_text_result html_to_text(std::string_view html) {
   html_text_result result;
   const std::size_t cut = safe_prefix(html);
   result.truncated = cut < html.size();
-  GumboOutput* output = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), cut);
+  thread_local gumbo_arena arena;
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &gumbo_arena::allocate;
+  options.deallocator = &gumbo_arena::deallocate;
+  options.userdata = &arena;
+  // Parse errors are never read: not recording them leaves the tree as it is.
+  options.max_errors = 0;
+  // Frees the tree (only what spilled to malloc needs gumbo's walk) and readies the arena for
+  // the next parse, also when the walk throws.
+  struct parse_scope {
+    const GumboOptions& options;
+    GumboOutput* output;
+    ~parse_scope() {
+      auto& a = *static_cast<gumbo_arena*>(options.userdata);
+      if (output != nullptr && a.spilled()) gumbo_destroy_output(&options, output);
+      a.reset();
+    }
+  };
+  const parse_scope scope{options, gumbo_parse_with_options(&options, html.data(), cut)};
+  const GumboOutput* output = scope.output;
   if (output == nullptr) return result;
   walker w;
   w.walk(output->root, 0, false);
-  gumbo_destroy_output(&kGumboDefaultOptions, output);
-  result.text = tidy_text(w.out);
+  result.text = tidy_text(std::move(w.out));
   return result;
 }
 

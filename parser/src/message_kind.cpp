@@ -1,6 +1,9 @@
 // Kind detection (RFC 3834 auto-replies, RFC 3464 reports, RFC 2919 lists) and case references.
 #include "message_kind.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include "text_util.hpp"
 
 namespace tacmail::parser {
@@ -44,11 +47,16 @@ bool is_word_char(char c) {
 // "<keyword>[ number|no|#|:]* NNNNNNNNN" at any word start in `text`; keywords in lower case.
 std::optional<std::string> keyword_number(std::string_view text,
                                           std::initializer_list<std::string_view> keywords) {
+  // The bytes a keyword starts with, in either case: most positions are turned away on one load.
   bool starts[256] = {};
-  for (std::string_view kw : keywords) starts[static_cast<unsigned char>(kw.front())] = true;
+  for (std::string_view kw : keywords) {
+    const char c = kw.front();
+    starts[static_cast<unsigned char>(c)] = true;
+    if (c >= 'a' && c <= 'z') starts[static_cast<unsigned char>(c - 'a' + 'A')] = true;
+  }
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!starts[static_cast<unsigned char>(text[i])]) continue;
     if (i > 0 && is_word_char(text[i - 1])) continue;
-    if (!starts[static_cast<unsigned char>(ascii_lower(text[i]))]) continue;
     for (std::string_view kw : keywords) {
       if (!istarts_with(text.substr(i), kw)) continue;
       std::size_t j = i + kw.size();
@@ -60,7 +68,8 @@ std::optional<std::string> keyword_number(std::string_view text,
           ++j;
         }
         bool skipped = false;
-        for (std::string_view filler : {"number", "nr", "no", "id", "ref"}) {
+        static constexpr std::string_view fillers[] = {"number", "nr", "no", "id", "ref"};
+        for (std::string_view filler : fillers) {
           if (istarts_with(text.substr(j), filler) &&
               (j + filler.size() >= text.size() || !is_word_char(text[j + filler.size()]))) {
             j += filler.size();
@@ -76,6 +85,37 @@ std::optional<std::string> keyword_number(std::string_view text,
   return std::nullopt;
 }
 
+// Whether `text` holds a run of exactly nine digits: keyword_number finds nothing without one.
+// Eight bytes without a digit are passed over at a time (most of a text).
+bool has_nine_digit_run(std::string_view text) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  std::size_t run = 0;  // digits just before text[i]
+  for (std::size_t i = 0; i < text.size();) {
+    if (run == 0 && text.size() - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      // A byte b with '0' <= b <= '9' (b < 0x80 and '0' - 1 < (b & 0x7F) < '9' + 1), per byte
+      // without carries between bytes.
+      const std::uint64_t low = word & low7;
+      const std::uint64_t digits =
+          (ones * (127 + '9' + 1) - low) & ~word & (low + ones * (127 - ('0' - 1))) & highs;
+      if (digits == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (is_digit(text[i++])) {
+      ++run;
+    } else {
+      if (run == 9) return true;
+      run = 0;
+    }
+  }
+  return run == 9;
+}
+
 const std::string* header(const mime_part& root, std::string_view name) {
   return root.header(name);
 }
@@ -83,14 +123,17 @@ const std::string* header(const mime_part& root, std::string_view name) {
 }  // namespace
 
 std::optional<std::string> find_case_ref(std::string_view subject, std::string_view text) {
-  if (auto n = keyword_number(subject, {"[case", "case", "sr", "service request"})) return n;
+  if (has_nine_digit_run(subject)) {
+    if (auto n = keyword_number(subject, {"[case", "case", "sr", "service request"})) return n;
+  }
+  if (!has_nine_digit_run(text)) return std::nullopt;
   return keyword_number(text, {"case", "sr", "service request"});
 }
 
 message_kind classify(const mime_part& root, std::string_view subject,
                       const std::optional<std::string>& from_address, bool has_case_ref) {
   // Bounce: a delivery report, a null sender, or the mailer itself writing.
-  if (root.media_type() == "multipart/report") {
+  if (root.media_type_is("multipart/report")) {
     // A read receipt (RFC 8098) is an automatic answer, not a failed delivery.
     const std::string type = to_lower(root.type_param("report-type").value_or(""));
     return type == "disposition-notification" ? message_kind::auto_reply : message_kind::bounce;
@@ -115,10 +158,13 @@ message_kind classify(const mime_part& root, std::string_view subject,
   const std::string* precedence = header(root, "Precedence");
   const std::string prec = precedence ? to_lower(trim(*precedence)) : std::string();
   if (prec == "auto_reply") return message_kind::auto_reply;
-  for (std::string_view p :
-       {"automatic reply", "auto reply", "autoreply", "out of office", "out of the office",
-        "auto:", "abwesenheitsnotiz", "automatische antwort", "r\xC3\xA9ponse automatique"}) {
-    if (istarts_with(trim(subject), p)) return message_kind::auto_reply;
+  static constexpr std::string_view auto_subjects[] = {
+      "automatic reply",   "auto reply",           "autoreply",
+      "out of office",     "out of the office",    "auto:",
+      "abwesenheitsnotiz", "automatische antwort", "r\xC3\xA9ponse automatique"};
+  const std::string_view trimmed_subject = trim(subject);
+  for (std::string_view p : auto_subjects) {
+    if (istarts_with(trimmed_subject, p)) return message_kind::auto_reply;
   }
   if (header(root, "List-Id") != nullptr || prec == "list" || prec == "bulk" || prec == "junk") {
     return message_kind::list;

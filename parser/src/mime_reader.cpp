@@ -20,9 +20,11 @@ namespace {
 
 // Strips CR and LF (mimetic keeps them in folded values) and surrounding blanks, in place.
 std::string unfold(std::string value) {
-  value.erase(
-      std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
-      value.end());
+  if (value.find('\r') != value.npos || value.find('\n') != value.npos) {
+    value.erase(
+        std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
+        value.end());
+  }
   const std::string_view t = trim(value);
   if (t.size() == value.size()) return value;
   return std::string(t);
@@ -83,7 +85,9 @@ struct converter {
       part.disposition_params = to_params(cd.paramList());
     }
     const mimetic::MimeEntityList& children = entity.body().parts();
-    if (!children.empty() && (part.is_multipart() || part.media_type() == "message/rfc822")) {
+    if (!children.empty() && (part.is_multipart() || part.media_type_is("message/rfc822"))) {
+      part.children.reserve(
+          std::min(children.size(), static_cast<std::size_t>(std::max(limits.max_parts, 0))));
       for (const mimetic::MimeEntity* child : children) {
         if (!error.empty()) break;
         if (parts >= limits.max_parts) {
@@ -115,8 +119,10 @@ struct converter {
   }
 };
 
-// Checks the limits mimetic cannot be trusted with, on the raw bytes.
-std::string precheck(std::string_view raw, const parse_limits& limits) {
+// Checks the limits mimetic cannot be trusted with, on the raw bytes. `empty_line` tells
+// whether a line ended by LF is empty (CR aside): whether a header block ends somewhere.
+std::string precheck(std::string_view raw, const parse_limits& limits, bool& empty_line) {
+  empty_line = false;
   if (raw.size() > limits.max_message_bytes) {
     return "message is " + std::to_string(raw.size()) + " bytes, over max_message_bytes (" +
            std::to_string(limits.max_message_bytes) + ")";
@@ -149,6 +155,7 @@ std::string precheck(std::string_view raw, const parse_limits& limits) {
     }
     if (line.empty()) {
       in_header = false;
+      empty_line = empty_line || nl != std::string_view::npos;
     } else if (line.size() > 2 && line[0] == '-' && line[1] == '-') {
       in_header = true;
     }
@@ -182,38 +189,77 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+// A parameter's plain value (`name=`) and whether RFC 2231 pieces (`name*`, `name*0`, ...) of
+// it are present; `key` is lower case, as stored names are.
+struct param_lookup {
+  const mime_param* plain = nullptr;
+  bool has_pieces = false;
+};
+
+// The index of an RFC 2231 piece named `param_name` of `key` (-1: `key*`), or none.
+std::optional<int> piece_index(std::string_view param_name, std::string_view key) {
+  if (param_name.size() <= key.size() || !param_name.starts_with(key) ||
+      param_name[key.size()] != '*') {
+    return std::nullopt;
+  }
+  std::string_view rest = param_name.substr(key.size() + 1);
+  if (rest.empty()) return -1;
+  int index = 0;
+  std::size_t i = 0;
+  for (; i < rest.size() && is_digit(rest[i]) && index < 10000; ++i)
+    index = index * 10 + (rest[i] - '0');
+  if (i == 0 || (i < rest.size() && rest.substr(i) != "*")) return std::nullopt;
+  return index;
+}
+
+param_lookup look_up(const std::vector<mime_param>& params, std::string_view key) {
+  param_lookup found;
+  for (const mime_param& p : params) {
+    if (p.name == key) {
+      if (found.plain == nullptr) found.plain = &p;
+    } else if (!found.has_pieces && piece_index(p.name, key)) {
+      found.has_pieces = true;
+    }
+  }
+  return found;
+}
+
+// `name` lower-cased, in `storage` only if it had upper-case letters.
+std::string_view lower_key(std::string_view name, std::string& storage) {
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') {
+      storage = to_lower(name);
+      return storage;
+    }
+  }
+  return name;
+}
+
+// find_param(params, key) is set and not blank; a plain value is looked at where it lies.
+bool has_nonblank_param(const std::vector<mime_param>& params, std::string_view key) {
+  const param_lookup found = look_up(params, key);
+  if (!found.has_pieces) return found.plain != nullptr && !trim(found.plain->value).empty();
+  const std::optional<std::string> value = find_param(params, key);
+  return value && !trim(*value).empty();
+}
+
 }  // namespace
 
 std::optional<std::string> find_param(const std::vector<mime_param>& params,
                                       std::string_view name) {
-  const std::string key = to_lower(name);
+  std::string key_storage;
+  const std::string_view key = lower_key(name, key_storage);
+  // Most parameters are plain: no pieces to gather, no charset to convert.
+  const param_lookup found = look_up(params, key);
+  if (!found.has_pieces) {
+    if (found.plain == nullptr) return std::nullopt;
+    return found.plain->value;
+  }
   // RFC 2231: name*=charset'lang'value, or name*0[*]=, name*1[*]=, ... in any order.
   std::vector<std::pair<int, const mime_param*>> pieces;
-  const mime_param* plain = nullptr;
   for (const mime_param& p : params) {
-    if (p.name == key) {
-      if (plain == nullptr) plain = &p;
-      continue;
-    }
-    if (p.name.size() <= key.size() || p.name.compare(0, key.size(), key) != 0 ||
-        p.name[key.size()] != '*') {
-      continue;
-    }
-    std::string_view rest = std::string_view(p.name).substr(key.size() + 1);
-    if (rest.empty()) {
-      pieces.push_back({-1, &p});
-      continue;
-    }
-    int index = 0;
-    std::size_t i = 0;
-    for (; i < rest.size() && is_digit(rest[i]) && index < 10000; ++i)
-      index = index * 10 + (rest[i] - '0');
-    if (i == 0 || (i < rest.size() && rest.substr(i) != "*")) continue;
-    pieces.push_back({index, &p});
-  }
-  if (pieces.empty()) {
-    if (plain == nullptr) return std::nullopt;
-    return plain->value;
+    if (p.name == key) continue;
+    if (std::optional<int> index = piece_index(p.name, key)) pieces.push_back({*index, &p});
   }
   std::sort(pieces.begin(), pieces.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -241,7 +287,12 @@ bool mime_part::is_attachment() const {
   if (is_multipart()) return false;
   if (disposition == "attachment") return true;
   // A named text part shown inline is still the message text only if it is not a file.
-  return filename().has_value();
+  return has_filename();
+}
+
+bool mime_part::has_filename() const {
+  return has_nonblank_param(disposition_params, "filename") ||
+         has_nonblank_param(type_params, "name");
 }
 
 const std::string* mime_part::header(std::string_view name) const {
@@ -271,13 +322,12 @@ std::optional<std::string> mime_part::filename() const {
 
 mime_read_result read_mime(std::string_view raw, const parse_limits& limits) {
   mime_read_result result;
-  result.error = precheck(raw, limits);
-  if (!result.error.empty()) return result;
   // mimetic drops the header field still pending at the end of input when no empty line ends
   // the header (a message that is only headers): end it ourselves.
+  bool has_end = false;
+  result.error = precheck(raw, limits, has_end);
+  if (!result.error.empty()) return result;
   std::string terminated;
-  const bool has_end = raw.starts_with("\r\n") || raw.starts_with("\n") ||
-                       raw.find("\n\r\n") != raw.npos || raw.find("\n\n") != raw.npos;
   if (!has_end) {
     terminated.assign(raw);
     if (!terminated.empty() && terminated.back() != '\n') terminated += "\r\n";

@@ -42,7 +42,14 @@ struct mime_part {
   std::optional<std::string> disposition_param(std::string_view name) const;
   /// The attachment name: Content-Disposition filename, else Content-Type name.
   std::optional<std::string> filename() const;
+  /// filename().has_value(), without decoding the name.
+  bool has_filename() const;
   std::string media_type() const { return type + "/" + subtype; }
+  /// media_type() == `media`, without building the string.
+  bool media_type_is(std::string_view media) const {
+    return media.size() == type.size() + 1 + subtype.size() && media.starts_with(type) &&
+           media[type.size()] == '/' && media.ends_with(subtype);
+  }
   bool is_multipart() const { return type == "multipart"; }
   /// A leaf that carries a file: Content-Disposition attachment, or a filename.
   bool is_attachment() const;

@@ -2,6 +2,7 @@
 // product, severity, kind) and is the one place exceptions from the libraries are stopped.
 #include "tacmail/parser/parser.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "body_text.hpp"
@@ -22,12 +23,24 @@ namespace {
 using namespace detail;
 
 // Header bytes that are not text (ids, dates, addresses) still end up in JSON: made valid UTF-8.
-std::string utf8(std::string_view bytes) { return to_utf8(bytes, "").text; }
+// to_utf8 without a label hands valid UTF-8 back as it is, so that is only checked.
+std::string utf8(std::string_view bytes) {
+  if (is_valid_utf8(bytes)) return std::string(bytes);
+  return to_utf8(bytes, "").text;
+}
 
 std::vector<std::string> utf8_ids(std::string_view value) {
   std::vector<std::string> ids = parse_message_ids(value);
-  for (std::string& id : ids) id = utf8(id);
+  for (std::string& id : ids) {
+    if (!is_valid_utf8(id)) id = to_utf8(id, "").text;
+  }
   return ids;
+}
+
+// collapse_spaces(utf8(bytes)), without the copy when the bytes are valid UTF-8.
+std::string collapse_spaces_utf8(std::string_view bytes) {
+  if (is_valid_utf8(bytes)) return collapse_spaces(bytes);
+  return collapse_spaces(to_utf8(bytes, "").text);
 }
 
 void read_headers(const mime_part& root, parsed_message& msg) {
@@ -35,7 +48,7 @@ void read_headers(const mime_part& root, parsed_message& msg) {
   if (const std::string* f = root.header("From")) {
     mailbox_address from = parse_mailbox(*f);
     if (from.address) msg.from_address = utf8(*from.address);
-    msg.from_name = from.name;
+    msg.from_name = std::move(from.name);
   }
   if (const std::string* id = root.header("Message-ID")) {
     std::vector<std::string> ids = utf8_ids(*id);
@@ -44,15 +57,15 @@ void read_headers(const mime_part& root, parsed_message& msg) {
   if (const std::string* v = root.header("In-Reply-To")) msg.in_reply_to = utf8_ids(*v);
   if (const std::string* v = root.header("References")) msg.references = utf8_ids(*v);
   if (const std::string* d = root.header("Date")) {
-    std::string date = collapse_spaces(utf8(*d));
-    if (!date.empty()) msg.date = date;
+    std::string date = collapse_spaces_utf8(*d);
+    if (!date.empty()) msg.date = std::move(date);
   }
   if (const std::string* s = root.header("X-Auto-Response-Suppress")) {
-    msg.auto_response_suppress = collapse_spaces(utf8(*s));
+    msg.auto_response_suppress = collapse_spaces_utf8(*s);
   }
   for (const header_field& f : root.headers) {
     if (iequals(f.name, "Authentication-Results")) {
-      msg.authentication_results.push_back(collapse_spaces(utf8(f.value)));
+      msg.authentication_results.push_back(collapse_spaces_utf8(f.value));
     }
   }
 }
@@ -72,18 +85,19 @@ void read_headers_only(std::string_view raw, const parse_limits& limits, parsed_
 // A message/rfc822 part directly under the root: a mail forwarded as an attachment.
 const mime_part* attached_message(const mime_part& root) {
   for (const mime_part& child : root.children) {
-    if (child.media_type() == "message/rfc822" && !child.children.empty()) {
+    if (child.media_type_is("message/rfc822") && !child.children.empty()) {
       return &child.children.front();
     }
   }
   return nullptr;
 }
 
-void set_if(std::optional<std::string>& to, const std::optional<std::string>& from) {
-  if (from) to = from;
+void set_if(std::optional<std::string>& to, std::optional<std::string>& from) {
+  if (from) to = std::move(from);
 }
 
-void fill_fields(const extracted_fields& f, parsed_message& msg) {
+// Moves the fields of the request over; product and the severity inputs stay in `f`.
+void fill_fields(extracted_fields& f, parsed_message& msg) {
   set_if(msg.company, f.company);
   set_if(msg.contact_name, f.contact_name);
   set_if(msg.contact_phone, f.contact_phone);
@@ -113,8 +127,9 @@ void list_missing(parsed_message& msg) {
 
 // Where the request was read from, when it is not simply the chosen body.
 struct request_source {
-  std::string request;    ///< the text fields were read from, quotes and signature cut
-  std::string body_text;  ///< the decoded body that text came from
+  std::string request;     ///< the text fields were read from, quotes and signature cut
+  std::string body_text;   ///< the decoded body that text came from, unless from_body
+  bool from_body = false;  ///< the request is in the chosen body: its text is body_choice::text
   extracted_fields fields;
   std::optional<std::string> forwarded_from;  ///< sender of a forwarded request
   std::optional<std::string> forwarded_subject;
@@ -129,7 +144,7 @@ request_source locate_request(const mime_part& root, const body_choice& body,
   request_source own;
   own.request = strip_reply(body_text);
   own.fields = extract_fields(own.request, labels);
-  own.body_text = body_text;
+  own.from_body = true;
   if (own.fields.count > 0) return own;
 
   if (std::optional<inline_forward> fwd = split_forward(body_text)) {
@@ -137,7 +152,7 @@ request_source locate_request(const mime_part& root, const body_choice& body,
     inner.request = strip_reply(fwd->forwarded);
     inner.fields = extract_fields(inner.request, labels);
     if (inner.fields.count > 0) {
-      inner.body_text = body_text;
+      inner.from_body = true;
       if (fwd->from) {
         if (auto address = parse_mailbox(*fwd->from).address) inner.forwarded_from = utf8(*address);
       }
@@ -199,8 +214,15 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
 
   request_source source = locate_request(root, body, labels);
   if (!source.note.empty()) msg.warnings.push_back(source.note);
-  msg.body_text = std::move(source.body_text);
-  const extracted_fields& fields = source.fields;
+  // The chosen body's text is the message's, or the request was read from another text.
+  const std::string* body_text = &body.text;
+  if (source.from_body) {
+    msg.body_text = std::move(body.text);
+    body_text = &msg.body_text;
+  } else {
+    msg.body_text = std::move(source.body_text);
+  }
+  extracted_fields& fields = source.fields;
   const std::string& request = source.request;
   const std::optional<std::string>& forwarded_from = source.forwarded_from;
   const std::optional<std::string>& forwarded_subject = source.forwarded_subject;
@@ -215,7 +237,7 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
     }
   }
 
-  msg.case_ref = find_case_ref(msg.subject, body.text);
+  msg.case_ref = find_case_ref(msg.subject, *body_text);
 
   // Product: the subject decides the queue; then the body's field; then any name it mentions.
   const product_index& products = product_index::of(catalog);
@@ -240,10 +262,42 @@ void parse_into(std::string_view raw, const config::product_catalog& catalog,
   }
   if (msg.kind == message_kind::new_case) {
     list_missing(msg);
-    if (trim(body.text).empty()) msg.warnings.push_back("no text part found");
+    if (trim(*body_text).empty()) msg.warnings.push_back("no text part found");
   }
   msg.attachments = list_attachments(root);
 }
+
+// The built-in synonyms plus a TAC's, and the warnings for those naming no field. Copying the
+// built-in table costs more than parsing a mail, so each thread keeps the last one and reuses
+// it while the synonyms are the same.
+struct extended_labels {
+  std::vector<label_synonym> synonyms;
+  label_table table;
+  std::vector<std::string> warnings;
+
+  static const extended_labels& of(const label_table& builtin,
+                                   const std::vector<label_synonym>& synonyms) {
+    thread_local std::optional<extended_labels> cached;
+    auto same = [&] {
+      return std::equal(synonyms.begin(), synonyms.end(), cached->synonyms.begin(),
+                        cached->synonyms.end(), [](const label_synonym& a, const label_synonym& b) {
+                          return a.field == b.field && a.label == b.label;
+                        });
+    };
+    if (!cached || !same()) {
+      cached.reset();
+      extended_labels built{synonyms, builtin, {}};
+      for (const label_synonym& s : synonyms) {
+        if (!built.table.add(s.field, s.label)) {
+          built.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" +
+                                   s.field + "\"");
+        }
+      }
+      cached = std::move(built);
+    }
+    return *cached;
+  }
+};
 
 }  // namespace
 
@@ -253,17 +307,17 @@ parsed_message parse_message(std::string_view raw, const config::product_catalog
   try {
     // The built-in synonyms are the same for every message: build them once.
     static const label_table builtin;
-    std::optional<label_table> extended;
-    if (!options.labels.empty()) extended.emplace(builtin);
-    for (const label_synonym& s : options.labels) {
-      if (!extended->add(s.field, s.label)) {
-        msg.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" + s.field +
-                               "\"");
-      }
+    const label_table* labels = &builtin;
+    if (!options.labels.empty()) {
+      const extended_labels& extended = extended_labels::of(builtin, options.labels);
+      labels = &extended.table;
+      msg.warnings = extended.warnings;
     }
-    parse_into(raw, catalog, options.limits, extended ? *extended : builtin, msg);
+    parse_into(raw, catalog, options.limits, *labels, msg);
     // Warnings quote header bytes (charset labels, names): they go to JSON and logs too.
-    for (std::string& w : msg.warnings) w = utf8(w);
+    for (std::string& w : msg.warnings) {
+      if (!is_valid_utf8(w)) w = to_utf8(w, "").text;
+    }
   } catch (const std::exception& e) {
     msg.kind = message_kind::unreadable;
     msg.warnings.push_back(std::string("unreadable: ") + e.what());

@@ -2,6 +2,8 @@
 #include "product_matcher.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <vector>
 
 #include "text_util.hpp"
@@ -31,7 +33,17 @@ std::vector<std::string_view> words(std::string_view s, std::string& lowered) {
 
 // Levenshtein distance of `a` and `b`, or bound + 1 once it is sure to exceed `bound`.
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t bound) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  // Two rows of b.size() + 1 cells: on the stack for names of common length.
+  constexpr std::size_t stack_cells = 64;
+  std::array<std::size_t, 2 * stack_cells> stack_rows;
+  std::vector<std::size_t> heap_rows;
+  std::size_t* rows = stack_rows.data();
+  if (b.size() + 1 > stack_cells) {
+    heap_rows.resize(2 * (b.size() + 1));
+    rows = heap_rows.data();
+  }
+  std::size_t* prev = rows;
+  std::size_t* cur = rows + b.size() + 1;
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
@@ -102,13 +114,35 @@ namespace {
 bool contains_words(const std::vector<std::string_view>& hay,
                     const std::vector<std::string>& needle) {
   if (needle.empty() || needle.size() > hay.size()) return false;
+  const std::string& first = needle.front();
   for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    // Most words differ from the name's first one in length or first letter.
+    if (hay[i].size() != first.size() || hay[i].front() != first.front()) continue;
     if (std::equal(needle.begin(), needle.end(), hay.begin() + static_cast<std::ptrdiff_t>(i))) {
       return true;
     }
   }
   return false;
 }
+
+// The (first letter, length) pairs of a text's words: a name whose first word is not among them
+// is not in the text, which spares most names the walk along it.
+class word_starts {
+ public:
+  explicit word_starts(const std::vector<std::string_view>& words) {
+    for (std::string_view w : words) bits_[static_cast<unsigned char>(w.front())] |= bit(w.size());
+  }
+  bool may_hold(const std::vector<std::string>& name) const {
+    return !name.empty() && (bits_[static_cast<unsigned char>(name.front().front())] &
+                             bit(name.front().size())) != 0;
+  }
+
+ private:
+  static std::uint64_t bit(std::size_t length) {
+    return std::uint64_t{1} << std::min<std::size_t>(length, 63);
+  }
+  std::array<std::uint64_t, 256> bits_{};
+};
 
 // A typo budget proportional to the name: none for short aliases such as "BWKS".
 std::size_t typo_budget(std::size_t length) {
@@ -166,9 +200,10 @@ std::optional<std::string> match_product(std::string_view text, const product_in
   // "Cisco BroadWorks - calls drop": the longest name found as whole words.
   std::string lowered;
   const std::vector<std::string_view> text_words = words(text, lowered);
+  const word_starts starts(text_words);
   const candidate* best = nullptr;
   for (const candidate& c : all) {
-    if (contains_words(text_words, c.words) &&
+    if (starts.may_hold(c.words) && contains_words(text_words, c.words) &&
         (best == nullptr || c.key.size() > best->key.size())) {
       best = &c;
     }
@@ -196,10 +231,11 @@ std::optional<std::string> match_product(std::string_view text, const product_in
 std::optional<std::string> product_mentioned(std::string_view text, const product_index& index) {
   std::string lowered;
   const std::vector<std::string_view> text_words = words(text, lowered);
+  const word_starts starts(text_words);
   const candidate* best = nullptr;
   const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
-    if (contains_words(text_words, c.words) &&
+    if (starts.may_hold(c.words) && contains_words(text_words, c.words) &&
         (best == nullptr || c.key.size() > best->key.size())) {
       best = &c;
     }

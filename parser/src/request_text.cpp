@@ -3,6 +3,10 @@
 #include "request_text.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <iterator>
+#include <utility>
 #include <vector>
 
 #include "text_util.hpp"
@@ -10,22 +14,29 @@
 namespace tacmail::parser::detail {
 namespace {
 
-bool is_forward_marker(std::string_view line) {
-  std::string_view t = trim(line);
+constexpr icase_needle forwarded("forwarded message");
+constexpr icase_needle original("original message");
+constexpr icase_needle weitergeleitet("weitergeleitete nachricht");
+constexpr icase_needle transfere("message transf");
+
+// `t` is a trimmed line.
+bool is_forward_marker(std::string_view t) {
   // Also finds "Begin forwarded message".
-  if (ifind(t, "forwarded message") != t.npos) return true;
+  if (forwarded.found_in(t)) return true;
   // The other markers are dashed: "-----Original Message-----", "-- Weitergeleitete Nachricht".
   const std::size_t dash = t.find("--");
   if (dash == t.npos) return false;
-  return ifind(t, "original message") != t.npos ||
-         (dash == 0 && (ifind(t, "weitergeleitete nachricht") != t.npos ||
-                        ifind(t, "message transf") != t.npos));
+  return original.found_in(t) ||
+         (dash == 0 && (weitergeleitet.found_in(t) || transfere.found_in(t)));
 }
 
 // "On Mon, 3 Jun 2024 at 10:00, Jane <jane@x.com> wrote:" (maybe wrapped over two lines), and
 // the German/French/Spanish forms.
-bool is_attribution(const std::vector<std::string_view>& lines, std::size_t i) {
-  std::string_view t = trim(lines[i]);
+// `t` is lines[i] trimmed.
+bool is_attribution(const std::vector<std::string_view>& lines, std::size_t i, std::string_view t) {
+  if (t.size() < 3) return false;
+  const char first = ascii_lower(t[0]);
+  if (first != 'o' && first != 'a' && first != 'l' && first != 'e') return false;
   const bool starts = istarts_with(t, "on ") || istarts_with(t, "am ") || istarts_with(t, "le ") ||
                       istarts_with(t, "el ");
   if (!starts) return false;
@@ -41,8 +52,12 @@ bool is_attribution(const std::vector<std::string_view>& lines, std::size_t i) {
 }
 
 // Outlook's quote header: "From: ..." then "Sent:"/"Date:" within the next lines.
-bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i) {
-  std::string_view t = trim(lines[i]);
+// `t` is lines[i] trimmed.
+bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i,
+                       std::string_view t) {
+  if (t.size() < 3) return false;
+  const char first = ascii_lower(t[0]);
+  if (first != 'f' && first != 'v' && first != 'd') return false;
   if (!istarts_with(t, "from:") && !istarts_with(t, "von:") && !istarts_with(t, "de :") &&
       !istarts_with(t, "de:")) {
     return false;
@@ -58,7 +73,8 @@ bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i
 }
 
 // Where what the sender typed ends: mobile-client taglines, ticket-system footers, legal text.
-bool is_disclaimer(std::string_view line) {
+// `t` is a trimmed line.
+bool is_disclaimer(std::string_view t) {
   static constexpr std::string_view starts[] = {"sent from my ",
                                                 "sent from mail for windows",
                                                 "sent from outlook for ",
@@ -81,11 +97,21 @@ bool is_disclaimer(std::string_view line) {
                                                 "confidentiality notice",
                                                 "disclaimer:",
                                                 "the information contained in this"};
-  std::string_view t = trim(line);
+  static_assert(std::size(starts) <= 32);
+  // The taglines each first character (either case) may begin: most lines begin none.
+  static const std::array<std::uint32_t, 256> by_first = [] {
+    std::array<std::uint32_t, 256> table{};
+    for (std::size_t k = 0; k < std::size(starts); ++k) {
+      const char c = starts[k].front();
+      table[static_cast<unsigned char>(c)] |= std::uint32_t{1} << k;
+      if (c >= 'a' && c <= 'z')
+        table[static_cast<unsigned char>(c - 'a' + 'A')] |= std::uint32_t{1} << k;
+    }
+    return table;
+  }();
   if (t.empty()) return false;
-  const char first = ascii_lower(t.front());
-  for (std::string_view tagline : starts) {
-    if (tagline.front() == first && istarts_with(t, tagline)) return true;
+  for (std::uint32_t m = by_first[static_cast<unsigned char>(t.front())]; m != 0; m &= m - 1) {
+    if (istarts_with(t, starts[__builtin_ctz(m)])) return true;
   }
   return false;
 }
@@ -96,7 +122,7 @@ std::string join(const std::vector<std::string_view>& lines, std::size_t from, s
     out.append(lines[i]);
     out.push_back('\n');
   }
-  return tidy_text(out);
+  return tidy_text(std::move(out));
 }
 
 }  // namespace
@@ -104,27 +130,31 @@ std::string join(const std::vector<std::string_view>& lines, std::size_t from, s
 std::string strip_reply(std::string_view text) {
   const std::vector<std::string_view> lines = split_lines(text);
   std::string out;
+  out.reserve(text.size() + 1);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string_view line = lines[i];
-    if (line == "-- " || line == "--" || trim(line) == "________________________________" ||
-        is_attribution(lines, i) || is_outlook_header(lines, i) || is_disclaimer(line) ||
-        is_forward_marker(line)) {
+    const std::string_view line = lines[i];
+    const std::string_view t = trim(line);
+    if (line == "-- " || line == "--" || t == "________________________________" ||
+        is_attribution(lines, i, t) || is_outlook_header(lines, i, t) || is_disclaimer(t) ||
+        is_forward_marker(t)) {
       break;
     }
-    if (!trim(line).empty() && trim(line).front() == '>') continue;
+    if (!t.empty() && t.front() == '>') continue;
     out.append(line);
     out.push_back('\n');
   }
-  return tidy_text(out);
+  return tidy_text(std::move(out));
 }
 
 std::optional<inline_forward> split_forward(std::string_view text) {
   const std::vector<std::string_view> lines = split_lines(text);
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    const bool marker = is_forward_marker(lines[i]);
+    const std::string_view t = trim(lines[i]);
+    const bool marker = is_forward_marker(t);
     // Outlook forwards with a rule and a From:/Sent: block, no "forwarded" words.
-    const bool outlook = !marker && (trim(lines[i]) == "________________________________") &&
-                         i + 1 < lines.size() && is_outlook_header(lines, i + 1);
+    const bool outlook = !marker && t == "________________________________" &&
+                         i + 1 < lines.size() &&
+                         is_outlook_header(lines, i + 1, trim(lines[i + 1]));
     if (!marker && !outlook) continue;
     inline_forward fwd;
     fwd.note = join(lines, 0, i);

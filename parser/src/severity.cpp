@@ -2,6 +2,7 @@
 #include "severity.hpp"
 
 #include <array>
+#include <cstdint>
 
 #include "text_util.hpp"
 
@@ -86,41 +87,54 @@ std::optional<int> matrix(std::string_view impact_text, std::string_view urgency
   return table[row][col];
 }
 
-// `lowered` is already lower-case: the text is folded once, not once per word.
-bool mentions_any(const std::string& lowered, std::initializer_list<std::string_view> words) {
-  for (std::string_view w : words) {
-    if (lowered.find(w) != std::string::npos) return true;
+// Every keyword starts with s, p or b, as do "S3" and "P2": other bytes start no severity.
+constexpr std::array<bool, 256> may_start_severity = [] {
+  std::array<bool, 256> table{};
+  for (char c : {'s', 'p', 'b', 'S', 'P', 'B'}) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+// A severity number written at `i` in `s`, where a word starts with s, p or b:
+// severity_in_text's test for one position.
+std::optional<int> severity_after_start(std::string_view s, std::size_t i) {
+  // "Severity 3", "Severity: 3", "Severity level 3", "Sev3", "Sev-3", "Priority: 2".
+  static constexpr std::string_view keywords[] = {"severity level", "severity", "sev", "priority",
+                                                  "business effect"};
+  const char first = ascii_lower(s[i]);
+  for (std::string_view kw : keywords) {
+    if (kw.front() != first || !istarts_with(s.substr(i), kw)) continue;
+    std::size_t j = i + kw.size();
+    std::size_t skipped = 0;
+    while (
+        j < s.size() && skipped < 4 &&
+        (s[j] == ' ' || s[j] == ':' || s[j] == '-' || s[j] == '=' || s[j] == '#' || s[j] == '\t')) {
+      ++j;
+      ++skipped;
+    }
+    // "Business effect: S2", "Priority: P2".
+    if (j < s.size() && (s[j] == 'S' || s[j] == 's' || s[j] == 'P' || s[j] == 'p')) ++j;
+    if (auto d = lone_digit(s, j)) return d;
   }
-  return false;
+  // "S3" / "P2" standing alone.
+  if ((s[i] == 'S' || s[i] == 'P') && i + 1 < s.size()) {
+    if (auto d = lone_digit(s, i + 1)) return d;
+  }
+  return std::nullopt;
+}
+
+// severity_after_start for any position.
+inline std::optional<int> severity_at(std::string_view s, std::size_t i) {
+  if (!may_start_severity[static_cast<unsigned char>(s[i])] || !word_start(s, i)) {
+    return std::nullopt;
+  }
+  return severity_after_start(s, i);
 }
 
 }  // namespace
 
 std::optional<int> severity_in_text(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
-    // Every keyword starts with s, p or b, as do "S3" and "P2".
-    const char first = ascii_lower(s[i]);
-    if ((first != 's' && first != 'p' && first != 'b') || !word_start(s, i)) continue;
-    // "Severity 3", "Severity: 3", "Severity level 3", "Sev3", "Sev-3", "Priority: 2".
-    for (std::string_view kw :
-         {"severity level", "severity", "sev", "priority", "business effect"}) {
-      if (!istarts_with(s.substr(i), kw)) continue;
-      std::size_t j = i + kw.size();
-      std::size_t skipped = 0;
-      while (j < s.size() && skipped < 4 &&
-             (s[j] == ' ' || s[j] == ':' || s[j] == '-' || s[j] == '=' || s[j] == '#' ||
-              s[j] == '\t')) {
-        ++j;
-        ++skipped;
-      }
-      // "Business effect: S2", "Priority: P2".
-      if (j < s.size() && (s[j] == 'S' || s[j] == 's' || s[j] == 'P' || s[j] == 'p')) ++j;
-      if (auto d = lone_digit(s, j)) return d;
-    }
-    // "S3" / "P2" standing alone.
-    if ((s[i] == 'S' || s[i] == 'P') && i + 1 < s.size()) {
-      if (auto d = lone_digit(s, i + 1)) return d;
-    }
+    if (auto d = severity_at(s, i)) return d;
   }
   return std::nullopt;
 }
@@ -152,22 +166,34 @@ severity_result decide_severity(const severity_input& in) {
     r.severity = n;
     return r;
   }
-  if (auto n = severity_in_text(in.text)) {
-    r.severity = n;
-    return r;
+  // Words of a question (bits 0-6) and of an outage (7-14), for the inference below.
+  static const word_set text_words = {
+      "ask a question", "how do i",       "how can i",       "how to ",      "documentation",
+      "is it possible", "question",       "outage",          "network down", "is down",
+      "are down",       "all users down", "critical impact", "service down", "system down"};
+  constexpr std::uint32_t text_question = 0x7F;
+  constexpr std::uint32_t text_outage = 0x7F80;
+  // One pass over the text: the first severity written in it (severity_in_text), and the words
+  // it holds, which only count when it states none.
+  std::uint32_t in_text = 0;
+  for (std::size_t i = 0; i < in.text.size(); ++i) {
+    if (auto n = severity_at(in.text, i)) {
+      r.severity = n;
+      return r;
+    }
+    in_text |= text_words.at(in.text, i);
   }
   // Inferred: the portal's rule. Words of an outage never raise it to S1/S2, they are flagged.
   r.inferred = true;
-  const std::string text = to_lower(in.text);
-  const std::string subject = to_lower(in.subject);
-  const bool question = mentions_any(text, {"ask a question", "how do i", "how can i", "how to ",
-                                            "documentation", "is it possible", "question"}) ||
-                        mentions_any(subject, {"question", "how do i", "how to "}) ||
+  static const word_set subject_words = {"question", "how do i", "how to ",    // bits 0-2
+                                         "outage",   "down",     "critical"};  // bits 3-5
+  constexpr std::uint32_t subject_question = 0x7;
+  constexpr std::uint32_t subject_outage = 0x38;
+  const std::uint32_t in_subject = subject_words.scan(in.subject, subject_question, subject_outage);
+  const bool question = (in_text & text_question) != 0 || (in_subject & subject_question) != 0 ||
                         (in.impact && severity_words(*in.impact) == 4);
   r.severity = question ? 4 : 3;
-  if (mentions_any(text, {"outage", "network down", "is down", "are down", "all users down",
-                          "critical impact", "service down", "system down"}) ||
-      mentions_any(subject, {"outage", "down", "critical"})) {
+  if ((in_text & text_outage) != 0 || (in_subject & subject_outage) != 0) {
     r.warnings.push_back("mentions an outage but states no severity");
     r.severity = 3;
   }

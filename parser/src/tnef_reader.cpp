@@ -197,11 +197,11 @@ std::optional<std::vector<mime_part>> read_tnef(const std::string& blob) {
 }  // namespace
 
 bool is_tnef(const mime_part& part) {
-  if (part.is_multipart() || part.media_type() == "message/rfc822") return false;
-  if (part.media_type() == "application/ms-tnef" ||
-      part.media_type() == "application/vnd.ms-tnef") {
+  if (part.is_multipart() || part.media_type_is("message/rfc822")) return false;
+  if (part.media_type_is("application/ms-tnef") || part.media_type_is("application/vnd.ms-tnef")) {
     return true;
   }
+  if (!part.has_filename()) return false;
   const std::optional<std::string> name = part.filename();
   return name && iequals(*name, "winmail.dat");
 }

@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <memory>
 
@@ -138,13 +141,46 @@ void decode_base64(std::string_view encoded, const byte_sink& sink) {
 // line end, control character or '=' (the process runs in the C locale, as mimetic assumes).
 bool is_qp_plain(char c) { return static_cast<unsigned char>(c) > ' ' && c != '='; }
 bool is_qp_blank(char c) { return c == ' ' || c == '\t'; }
+// The hex digits mimetic's decoder reads after '=', either case, and their value.
+bool is_qp_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+int qp_hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return c - 'a' + 10;
+}
+
+// The index of the first character at or after `i` that is not plain, or encoded.size().
+// Eight bytes at a time: a byte below '!' or '=' is flagged, and the lowest flag is exact (a
+// false one only ever follows a true one, through a borrow).
+std::size_t first_not_plain(std::string_view encoded, std::size_t i) {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  while (encoded.size() - i >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, encoded.data() + i, 8);
+    const std::uint64_t equals = word ^ (ones * '=');
+    const std::uint64_t special =
+        ((word - ones * '!') & ~word & highs) | ((equals - ones) & ~equals & highs);
+    if (special != 0) {
+      static_assert(std::endian::native == std::endian::little);
+      return i + static_cast<std::size_t>(__builtin_ctzll(special)) / 8;
+    }
+    i += 8;
+  }
+  while (i < encoded.size() && is_qp_plain(encoded[i])) ++i;
+  return i;
+}
 
 // Quoted-printable through mimetic's decoder, except where the text is plain (most of it),
 // which is copied as the decoder would write it. Once the decoder has read two plain characters
 // in a row (the second ends any "=XX" the first was part of) it waits for a character with
 // nothing held back. From there it writes plain characters unchanged; blanks too when a plain
 // character follows them (it holds blanks back only to drop them at a line end); and a line end
-// as LF, when it is CRLF or an LF before a plain character, after which it waits again.
+// as LF, when it is CRLF or an LF before a plain character, after which it waits again. It
+// also comes back to waiting with nothing held back after "=" and two hex digits (writing the
+// byte they give) and after the soft line break "=" CR LF (writing nothing).
 void decode_quoted_printable(std::string_view encoded, const byte_sink& sink) {
   chunk_buffer buffer(sink);
   chunk_output out(buffer);
@@ -161,17 +197,37 @@ void decode_quoted_printable(std::string_view encoded, const byte_sink& sink) {
     }
     std::size_t start = i;
     while (i < size) {
+      i = first_not_plain(encoded, i);
+      if (i == size) break;
       const char c = encoded[i];
-      if (is_qp_plain(c)) {
-        ++i;
-        continue;
-      }
       if (is_qp_blank(c)) {
+        // Mostly one space between two words.
+        if (i + 1 < size && is_qp_plain(encoded[i + 1])) {
+          i += 2;
+          continue;
+        }
         std::size_t after = i;
         while (after < size && is_qp_blank(encoded[after])) ++after;
         if (after == size || !is_qp_plain(encoded[after])) break;
         i = after + 1;
         continue;
+      }
+      if (c == '=' && size - i >= 3) {
+        const char first = encoded[i + 1];
+        const char second = encoded[i + 2];
+        if (is_qp_hex(first) && is_qp_hex(second)) {
+          buffer.append(encoded.substr(start, i - start));
+          buffer.put(static_cast<char>(qp_hex_value(first) << 4 | qp_hex_value(second)));
+          i += 3;
+          start = i;
+          continue;
+        }
+        if (first == '\r' && second == '\n') {
+          buffer.append(encoded.substr(start, i - start));
+          i += 3;
+          start = i;
+          continue;
+        }
       }
       std::size_t line_end = 0;
       if (c == '\r' && i + 1 < size && encoded[i + 1] == '\n') {
