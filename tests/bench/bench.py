@@ -137,18 +137,9 @@ def synthetic_large(size_bytes, seed=8):
 
 def append_all(dovecot, mails, connections=4):
     """APPEND every mail to INBOX over `connections` parallel IMAP connections."""
-    def worker(part):
-        conn = dovecot.connect()
-        try:
-            for raw in part:
-                typ, data = conn.append("INBOX", None, None, raw)
-                if typ != "OK":
-                    raise RuntimeError(f"APPEND failed: {data}")
-        finally:
-            conn.logout()
     parts = [mails[k::connections] for k in range(connections)]
     with concurrent.futures.ThreadPoolExecutor(connections) as pool:
-        for f in [pool.submit(worker, p) for p in parts if p]:
+        for f in [pool.submit(dovecot.append_many, "INBOX", p) for p in parts if p]:
             f.result()
 
 

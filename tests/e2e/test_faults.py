@@ -168,7 +168,7 @@ class FaultTest(unittest.TestCase):
         self.start_servers()
         self.write_config(idle=True, imap={"reconnect_max": "2s"})
         mids = [fs.message_id_of(i, "k9") for i in range(n)]
-        fs.bulk_append(self.dovecot, "INBOX", [fs.make_request(i, "k9") for i in range(n)])
+        self.dovecot.append_many("INBOX", [fs.make_request(i, "k9") for i in range(n)])
 
         mid_drain = 0  # kills that found mail still to case
         progress = []
@@ -293,7 +293,7 @@ class FaultTest(unittest.TestCase):
         for r in range(restarts):
             # Mail keeps arriving; restart Dovecot once the daemon is into this chunk.
             base = self.n_cases()
-            fs.bulk_append(self.dovecot, "INBOX", chunks[r])
+            self.dovecot.append_many("INBOX", chunks[r])
             appended += len(chunks[r])
             try:
                 fs.wait_until(lambda: self.n_cases() > base, 60, interval=0.02,
@@ -302,7 +302,7 @@ class FaultTest(unittest.TestCase):
                 self.fail(f"{e}\n{self.log_tail()}")
             hit.append(f"{self.n_cases()}/{appended}")
             self.dovecot.restart()
-        fs.bulk_append(self.dovecot, "INBOX", chunks[-1])
+        self.dovecot.append_many("INBOX", chunks[-1])
         report(f"Dovecot restarted {restarts} times, at cases/appended {hit} ({n} in all)")
         self.wait_cased(mids, timeout=180, daemon=d)
         fs.wait_until(lambda: self.inbox() == 0, 30, message="INBOX empty")
@@ -320,7 +320,7 @@ class FaultTest(unittest.TestCase):
         self.write_config(poll="1s")
         self.sink.stop()
         mids = [fs.message_id_of(i, "sm") for i in range(3)]
-        fs.bulk_append(self.dovecot, "INBOX", [fs.make_request(i, "sm") for i in range(3)])
+        self.dovecot.append_many("INBOX", [fs.make_request(i, "sm") for i in range(3)])
         d = self.start_daemon()
         self.wait_cased(mids, daemon=d)
 
@@ -467,7 +467,7 @@ class FaultTest(unittest.TestCase):
         self.start_proxied(poll="1s", imap={"reconnect_max": "2s", "fetch_batch": 3})
         n, big = 9, 5
         mids = [fs.message_id_of(i, "rs") for i in range(n)]
-        fs.bulk_append(self.dovecot, "INBOX",
+        self.dovecot.append_many("INBOX",
                        [fs.make_request(i, "rs", size=2 << 20 if i == big else 0)
                         for i in range(n)])
         # 1000 bytes past the marker, itself a megabyte into the 2 MB literal.
@@ -486,7 +486,7 @@ class FaultTest(unittest.TestCase):
         self.proxy.one_byte(delay=0.0002)
         n = 5
         mids = [fs.message_id_of(i, "ob") for i in range(n)]
-        fs.bulk_append(self.dovecot, "INBOX", [fs.make_request(i, "ob") for i in range(n)])
+        self.dovecot.append_many("INBOX", [fs.make_request(i, "ob") for i in range(n)])
         d = self.start_daemon()
         self.wait_cased(mids, timeout=120, daemon=d)
         self.assertEqual(self.proxy.connections, 1, "no reconnect needed:\n" + d.log()[-4000:])

@@ -388,7 +388,7 @@ class DovecotCrashTest(ImapTest):
         d = self.dovecot()
         self.sink()
         mails = [ims.make_mail() for _ in range(self.TOTAL)]
-        ims.append_many(d, "INBOX", [raw for raw, _ in mails])
+        d.append_many("INBOX", [raw for raw, _ in mails])
         self.config([ims.mailbox_for(d, idle=True, poll_interval="2s", fetch_batch=fetch_batch,
                                      command_timeout="20s", reconnect_max="4s")])
         daemon = self.daemon()
@@ -435,9 +435,9 @@ class UidValidityTest(ImapTest):
         d = self.dovecot()
         self.sink()
         mails = [ims.make_mail() for _ in range(5)]
-        ims.append_many(d, "Support", [raw for raw, _ in mails])
+        d.append_many("Support", [raw for raw, _ in mails])
         self.config([ims.mailbox_for(d, folder="Support")])
-        before = ims.folder_status(d, "Support")["UIDVALIDITY"]
+        before = d.status("Support")["UIDVALIDITY"]
         r = self.once()
         self.assertEqual(r.returncode, 0, self.diag(r))
         self.assert_cased_once([m for _, m in mails], r)
@@ -452,8 +452,8 @@ class UidValidityTest(ImapTest):
         finally:
             conn.logout()
         new, new_mid = ims.make_mail()
-        ims.append_many(d, "Support", raws + [new])
-        after = ims.folder_status(d, "Support")["UIDVALIDITY"]
+        d.append_many("Support", raws + [new])
+        after = d.status("Support")["UIDVALIDITY"]
         self.assertNotEqual(before, after, "Dovecot gave the recreated folder a new UIDVALIDITY")
 
         r = self.once()
@@ -493,7 +493,7 @@ class NoMoveTest(ImapTest):
         deleted_raw, deleted_mid = ims.make_mail(subject="flagged by another client")
         d.append("INBOX", deleted_raw, flags="(\\Deleted)")
         mails = [ims.make_mail() for _ in range(3)]
-        ims.append_many(d, "INBOX", [raw for raw, _ in mails])
+        d.append_many("INBOX", [raw for raw, _ in mails])
         self.config([ims.mailbox_for(d, port=relay.port, tls="none")])
 
         r = self.once()
@@ -534,8 +534,8 @@ class TwoMailboxesTest(ImapTest):
         self.sink()
         a = [ims.make_mail() for _ in range(3)]
         b = [ims.make_mail() for _ in range(3)]
-        ims.append_many(d, "INBOX", [raw for raw, _ in a], user="alpha@example.com")
-        ims.append_many(d, "INBOX", [raw for raw, _ in b], user="beta@example.com")
+        d.append_many("INBOX", [raw for raw, _ in a], user="alpha@example.com")
+        d.append_many("INBOX", [raw for raw, _ in b], user="beta@example.com")
         alpha = ims.mailbox_for(d, name="alpha", user="alpha@example.com")
         beta = ims.mailbox_for(d, name="beta", user="beta@example.com")
         self.config([alpha, beta])
@@ -550,8 +550,8 @@ class TwoMailboxesTest(ImapTest):
         ims.write_secret(beta["password_file"], "wrong-password")
         a2 = [ims.make_mail() for _ in range(2)]
         b2 = [ims.make_mail() for _ in range(2)]
-        ims.append_many(d, "INBOX", [raw for raw, _ in a2], user="alpha@example.com")
-        ims.append_many(d, "INBOX", [raw for raw, _ in b2], user="beta@example.com")
+        d.append_many("INBOX", [raw for raw, _ in a2], user="alpha@example.com")
+        d.append_many("INBOX", [raw for raw, _ in b2], user="beta@example.com")
         r = self.once()
         self.assertNotEqual(r.returncode, 0, self.diag(r))
         self.assertRegex(r.stderr, r"\[beta\] authentication failed", self.diag(r))
@@ -578,7 +578,7 @@ class SizeLimitTest(ImapTest):
         small1, mid1 = ims.make_mail()
         big, big_mid = ims.make_mail(subject="huge log attached", size=200 * 1024)
         small2, mid2 = ims.make_mail()
-        ims.append_many(d, "INBOX", [small1, big, small2])
+        d.append_many("INBOX", [small1, big, small2])
         self.config([ims.mailbox_for(d)], extra="limits:\n  max_message_size: 64k\n")
         r = self.once()
         self.assert_cased_once([mid1, mid2], r)

@@ -73,10 +73,6 @@ def load_samples():
     return out
 
 
-def case_lines(text):
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
 LOCKED = "database is locked"
 locked_retries = [0]
 
@@ -115,7 +111,7 @@ class Ops:
         r = cli("cases", "list", "--config", cfg, "--json", *filters)
         if r.returncode != 0:
             raise AssertionError(ops.describe(r))
-        return case_lines(r.stdout)
+        return ops.json_lines(r.stdout)
 
     @staticmethod
     def case_with(cfg, message_id):
@@ -654,7 +650,7 @@ class ProcessedMailTest(unittest.TestCase, Ops):
     def test_32_outbox_list(self):
         r = cli("outbox", "list", "--config", self.cfg, "--json")
         self.assertEqual(r.returncode, 0, ops.describe(r))
-        rows = case_lines(r.stdout)
+        rows = ops.json_lines(r.stdout)
         self.assertEqual(len(rows), self.total)
         self.assertTrue(all(row["status"] == "sent" for row in rows), rows)
         self.assertEqual({row["case_number"] for row in rows},

@@ -22,7 +22,7 @@ import time
 import unittest
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe  # noqa: F401
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, list_json  # noqa: F401
 
 DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                      "..", "data", "routing"))
@@ -135,9 +135,7 @@ class RoutingEndToEndTest(unittest.TestCase):
                 f"--- smtp sink log (tail) ---\n{self.sink.log_text()[-2000:]}")
 
     def cases(self):
-        r = run_tacmaild("cases", "list", "--config", self.cfg, "--json")
-        self.assertEqual(r.returncode, 0, describe(r))
-        return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+        return list_json(self.cfg, "cases", "list")
 
     def cases_with(self, mid):
         return [c for c in self.cases() if mid in {_mid(m) for m in c.get("message_ids", [])}]

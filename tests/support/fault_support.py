@@ -9,7 +9,6 @@ files, never pipes, so a chatty daemon cannot block. Every wait polls with a dea
 
 import email
 import email.policy
-import json
 import os
 import random
 import re
@@ -18,7 +17,8 @@ import subprocess
 import time
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until  # noqa: F401
+from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
+                          json_lines, mid)
 
 
 
@@ -195,29 +195,9 @@ def marker_of(i, run="run"):
     return f"MARKER-{run}-{i}-MIDDLE-OF-THE-LITERAL"
 
 
-def bulk_append(dovecot, folder, raws, user="tac@example.com"):
-    """APPEND every raw message over one connection (DovecotServer.append opens one each)."""
-    conn = dovecot.connect(user)
-    try:
-        for raw in raws:
-            typ, data = conn.append(dovecot._quote(folder), None, None, raw)
-            if typ != "OK":
-                raise RuntimeError(f"APPEND to {folder} failed: {data}")
-    finally:
-        conn.logout()
-
-
 def folder_count(dovecot, folder, user="tac@example.com"):
-    """Messages in folder (STATUS MESSAGES), 0 when it does not exist."""
-    conn = dovecot.connect(user)
-    try:
-        typ, data = conn.status(dovecot._quote(folder), "(MESSAGES)")
-        if typ != "OK":
-            return 0
-        m = re.search(rb"MESSAGES (\d+)", data[0])
-        return int(m.group(1)) if m else 0
-    finally:
-        conn.logout()
+    """Messages in folder (STATUS MESSAGES); raises when STATUS fails."""
+    return dovecot.status(folder, user)["MESSAGES"]
 
 
 def folder_message_ids(dovecot, folder, user="tac@example.com"):
@@ -241,10 +221,6 @@ def folder_message_ids(dovecot, folder, user="tac@example.com"):
         conn.logout()
 
 
-def mid(value):
-    return (str(value or "")).strip().strip("<>").strip()
-
-
 # -- the store through the CLI --------------------------------------------------------------------
 
 # CLI reads that failed with "database is locked" and were retried (reported by the tests:
@@ -261,7 +237,7 @@ def _json_lines(cfg, *what):
         time.sleep(0.2)
     if r.returncode != 0:
         raise AssertionError(describe(r))
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    return json_lines(r.stdout)
 
 
 def cases(cfg):

@@ -26,7 +26,8 @@ import threading
 import time
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until  # noqa: F401
+from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
+                          list_json, mid)
 
 HOST = ts.HOST
 
@@ -42,17 +43,11 @@ HOST = ts.HOST
 
 def cases(config):
     """Every case as a dict (`cases list --json`)."""
-    r = run_tacmaild("cases", "list", "--config", config, "--json")
-    if r.returncode != 0:
-        raise AssertionError(describe(r))
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    return list_json(config, "cases", "list")
 
 
 def quarantine_list(config):
-    r = run_tacmaild("quarantine", "list", "--config", config, "--json")
-    if r.returncode != 0:
-        raise AssertionError(describe(r))
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    return list_json(config, "quarantine", "list")
 
 
 def count_cases(db_path):
@@ -67,10 +62,6 @@ def count_cases(db_path):
             con.close()
     except sqlite3.Error:
         return 0
-
-
-def mid(value):
-    return (value or "").strip().strip("<>").strip()
 
 
 _counter = [0]
@@ -228,33 +219,6 @@ def imap_flags(dovecot, folder, user="tac@example.com"):
             m = re.search(rb"<([^>]+)>", item[1])
             out[m.group(1).decode() if m else "?"] = flags
         return out
-    finally:
-        conn.logout()
-
-
-def append_many(dovecot, folder, raws, user="tac@example.com", flags=None):
-    """APPEND every raw message over one connection (creating folder if missing)."""
-    conn = dovecot.connect(user)
-    try:
-        if folder.upper() != "INBOX" and folder not in dovecot.folders(user, conn=conn):
-            conn.create(dovecot._quote(folder))
-        for raw in raws:
-            typ, data = conn.append(dovecot._quote(folder), flags, None, raw)
-            if typ != "OK":
-                raise RuntimeError(f"APPEND to {folder} failed: {data}")
-    finally:
-        conn.logout()
-
-
-def folder_status(dovecot, folder, user="tac@example.com"):
-    """{"MESSAGES": n, "UIDVALIDITY": v, ...} for folder."""
-    conn = dovecot.connect(user)
-    try:
-        typ, data = conn.status(dovecot._quote(folder), "(MESSAGES UIDVALIDITY UIDNEXT)")
-        if typ != "OK":
-            raise RuntimeError(f"STATUS {folder} failed: {data}")
-        text = data[0].decode()
-        return {k: int(v) for k, v in re.findall(r"([A-Z]+) (\d+)", text.split("(", 1)[1])}
     finally:
         conn.logout()
 

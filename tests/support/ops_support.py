@@ -4,7 +4,7 @@ Daemon runs `tacmaild run --config CFG` in its own process group with stdout and
 to files (never pipes, so a chatty daemon cannot block), and stops it with SIGTERM then SIGKILL
 even when a test fails. NotifySocket is a fake systemd: an AF_UNIX datagram socket collecting
 sd_notify messages on a thread. AuthSmtpSink is tacmail_servers.SmtpSink with SMTP AUTH
-required (ops_auth_smtp_sink.py). make_mail builds a support request in the DOMAIN.md layout.
+required (tls_smtp_sink.py --mode plain --auth-file). make_mail builds a support request in the DOMAIN.md layout.
 Every wait polls a condition with a deadline; nothing here asserts on a fixed sleep.
 """
 
@@ -19,7 +19,8 @@ import threading
 import time
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until  # noqa: F401
+from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
+                          json_lines, mid)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = os.path.normpath(os.path.join(HERE, "..", "data", "samples"))
@@ -250,12 +251,13 @@ class AuthSmtpSink(ts.SmtpSink):
         with open(secret_file, "w") as f:
             f.write(f"{self.username}\n{self.password}\n")
         os.chmod(secret_file, 0o600)
-        self._proc = ts._Process([ts.PYTHON, os.path.join(HERE, "ops_auth_smtp_sink.py"),
+        self._proc = ts._Process([ts.PYTHON, os.path.join(HERE, "tls_smtp_sink.py"),
                                   "--host", ts.HOST, "--port", str(self.port),
-                                  "--spool", self.spool, "--auth-file", secret_file],
+                                  "--spool", self.spool, "--mode", "plain",
+                                  "--auth-file", secret_file],
                                  self.log_path)
         try:
-            ts._wait_port(self.port, self._proc.proc, timeout, "ops_auth_smtp_sink")
+            ts._wait_port(self.port, self._proc.proc, timeout, "tls_smtp_sink")
         except RuntimeError as e:
             self.stop()
             raise RuntimeError(f"{e}\n--- smtp sink log ---\n{self.log_text()}") from None
@@ -302,10 +304,6 @@ def make_mail(subject, product=None, severity=3, company="Acme Corp", contract="
            f"Content-Transfer-Encoding: 8bit\r\n"
            f"\r\n{body}")
     return raw.encode(), message_id
-
-
-def mid(value):
-    return (value or "").strip().strip("<>").strip()
 
 
 # -- HTTP ----------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import time
 
 import ops_support as ops
 import tacmail_servers as ts
+from tacmaild_cli import json_lines, mid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTRACTS = os.path.normpath(os.path.join(HERE, "..", "data", "routing", "contracts.yaml"))
@@ -41,10 +42,6 @@ REPLY_HEADERS = {
 }
 
 OWN_ADDRESS = "tac@example.com"  # ts.write_config's smtp.from
-
-
-def mid(value):
-    return (value or "").strip().strip("<>").strip()
 
 
 def encoded_word(text):
@@ -213,7 +210,7 @@ class ReplyEnv:
         r = self.cli("cases", "list", "--json")
         if r.returncode != 0:
             raise AssertionError(ops.describe(r))
-        return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        return json_lines(r.stdout)
 
     def case_show(self, number):
         """(CompletedProcess of the text form, dict of the --json form or None)."""
@@ -229,7 +226,7 @@ class ReplyEnv:
         r = self.cli("outbox", "list", "--json")
         if r.returncode != 0:
             raise AssertionError(ops.describe(r))
-        return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        return json_lines(r.stdout)
 
     def outbox_text(self):
         return self.cli("outbox", "list").stdout

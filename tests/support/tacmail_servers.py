@@ -17,6 +17,7 @@ import os
 import pwd
 import grp
 import shutil
+import re
 import signal
 import socket
 import ssl
@@ -353,6 +354,32 @@ service imap-login {{
             if "APPENDUID" in text:
                 return int(text.split("APPENDUID", 1)[1].split("]")[0].split()[1])
             return None
+        finally:
+            conn.logout()
+
+    def append_many(self, folder, raws, user="tac@example.com", flags=None):
+        """APPEND every raw message over one connection, creating folder if missing."""
+        conn = self.connect(user)
+        try:
+            if folder.upper() != "INBOX" and folder not in self.folders(user, conn=conn):
+                conn.create(self._quote(folder))
+            for raw in raws:
+                typ, data = conn.append(self._quote(folder), flags, None, raw)
+                if typ != "OK":
+                    raise RuntimeError(f"APPEND to {folder} failed: {data}")
+        finally:
+            conn.logout()
+
+    def status(self, folder, user="tac@example.com"):
+        """{"MESSAGES": n, "UIDVALIDITY": v, "UIDNEXT": u} of folder; raises when the server
+        cannot say (a count that silently reads 0 would pass every "nothing left" check)."""
+        conn = self.connect(user)
+        try:
+            typ, data = conn.status(self._quote(folder), "(MESSAGES UIDVALIDITY UIDNEXT)")
+            if typ != "OK":
+                raise RuntimeError(f"STATUS {folder} failed: {data}")
+            text = data[0].decode()
+            return {k: int(v) for k, v in re.findall(r"([A-Z]+) (\d+)", text.split("(", 1)[1])}
         finally:
             conn.logout()
 

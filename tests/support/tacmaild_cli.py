@@ -2,6 +2,7 @@
 subcommand with a deadline, a readable description of a failed run, and polling for a
 condition. Every e2e module uses these; none keeps a copy."""
 
+import json
 import os
 import subprocess
 import time
@@ -32,6 +33,25 @@ def describe(result):
     """The command, its exit code and the tails of its output, for an assertion message."""
     return (f"$ tacmaild {' '.join(str(a) for a in result.args[1:])}\nexit {result.returncode}\n"
             f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-12000:]}")
+
+
+def json_lines(text):
+    """The objects of a `--json` listing (one JSON object per line)."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def list_json(config, *what):
+    """`tacmaild <what...> --config config --json` as a list of objects; fails the test on a
+    non-zero exit."""
+    r = run_tacmaild(*what, "--config", config, "--json")
+    if r.returncode != 0:
+        raise AssertionError(describe(r))
+    return json_lines(r.stdout)
+
+
+def mid(value):
+    """A Message-ID without its angle brackets and spaces, for comparing."""
+    return (str(value or "")).strip().strip("<>").strip()
 
 
 def wait_until(predicate, timeout=30, interval=0.05, message="condition"):

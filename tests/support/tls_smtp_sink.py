@@ -7,7 +7,8 @@ Modes (--mode):
   implicit  TLS from the first byte (Controller ssl_context=...), as on port 465
   plain     no TLS at all: STARTTLS is not offered
 --auth-file FILE (username and password on its first two lines) makes AUTH PLAIN/LOGIN
-required before MAIL FROM, and offered only over TLS (auth_require_tls).
+required before MAIL FROM; with starttls it is offered only after STARTTLS (auth_require_tls),
+with plain over the cleartext connection (the operations tests' AUTH sink).
 
 Spools like smtp_sink.py: SPOOL/<seq>.eml, then SPOOL/<seq>.json with mail_from, rcpt_tos,
 received_at and
@@ -113,7 +114,7 @@ class Authenticator:
         login = auth_data.login.decode(errors="replace") if isinstance(auth_data,
                                                                        LoginPassword) else "?"
         tls = tls_info(server, session) is not None
-        log(f"AUTH {mechanism} as {login} tls={tls}: {'ok' if ok else 'rejected'}")
+        log(f"AUTH {mechanism} as {login}: {'ok' if ok else 'rejected'} (tls={tls})")
         if ok:
             session.tacmail_auth = {"mechanism": mechanism, "login": login, "tls": tls}
         return AuthResult(success=ok, handled=False)
@@ -151,9 +152,10 @@ def main():
         with open(args.auth_file, encoding="utf-8") as f:
             username, password = f.read().split("\n")[:2]
         # aiosmtpd 1.4 only counts a STARTTLS upgrade as TLS for auth_require_tls; on an
-        # implicit-TLS listener every session is encrypted, so the check is not needed there.
+        # implicit-TLS listener every session is encrypted, and a plain one has no TLS to wait
+        # for, so the check is for starttls alone.
         kwargs.update(authenticator=Authenticator(username, password), auth_required=True,
-                      auth_require_tls=args.mode != "implicit")
+                      auth_require_tls=args.mode == "starttls")
 
     controller = Controller(TlsSpoolHandler(spool, control), **kwargs)
     controller.start()
