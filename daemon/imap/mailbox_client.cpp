@@ -72,14 +72,11 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
   int failures = 0;
   std::string last_auth_error;
 
-  // A fetched batch is one group commit: it opens at its first delivery and the session asks
-  // for the commit after its last one, before moving any of it.
-  bool batch_open = false;
+  // A fetched batch is one group commit: it opens at its first delivery (begin_batch() does
+  // nothing while one is open) and the session asks for the commit after its last one, before
+  // moving any of it.
   auto deliver = [&](const fetched_message& m) {
-    if (!batch_open) {
-      engine.begin_batch();
-      batch_open = true;
-    }
+    engine.begin_batch();
     const store::message_origin origin{mailbox.name, m.uidvalidity, m.uid};
     const auto outcome =
         m.oversize ? engine.quarantine(origin,
@@ -94,10 +91,7 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
     });
     return where_to;
   };
-  auto commit = [&] {
-    batch_open = false;
-    return engine.commit_batch();
-  };
+  auto commit = [&] { return engine.commit_batch(); };
   auto on_event = [&](const session_event& e) {
     switch (e.what) {
       case session_event::kind::selected:

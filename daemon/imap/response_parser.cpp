@@ -375,13 +375,9 @@ void response_parser::compact() {
 }
 
 response_parser::status response_parser::fail(error e, std::error_code& ec) {
+  reset();
   failure_ = e;
   ec = failure_;
-  spilled_.clear();
-  spilling_ = false;
-  std::string().swap(buffer_);
-  consumed_ = scanned_ = line_start_ = 0;
-  literal_left_ = 0;
   return status::error;
 }
 

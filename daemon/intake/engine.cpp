@@ -109,12 +109,13 @@ engine::engine(store::case_store& store, routing::routing_rules rules, engine_se
     : store_(store),
       rules_(std::move(rules)),
       settings_(std::move(settings)),
-      own_address_(lower(smtp::address_of(settings_.from_header).value_or(""))),
-      reply_limits_{own_address_, settings_.max_replies_per_hour, settings_.authserv_id},
+      reply_limits_{lower(smtp::address_of(settings_.from_header).value_or("")),
+                    settings_.max_replies_per_hour, settings_.authserv_id},
       on_reply_queued_(std::move(on_reply_queued)),
       events_(events) {}
 
 void engine::begin_batch() {
+  if (batching_) return;
   batching_ = true;
   batch_mails_ = 0;
   after_commit_.clear();
@@ -147,16 +148,26 @@ void engine::after_commit(std::function<void()> effect) {
     effect();
 }
 
-outcome engine::quarantine(const store::message_origin& origin, const std::string& reason,
-                           clock::time_point now) {
+std::optional<outcome> engine::start_mail() {
   started_ = std::chrono::steady_clock::now();
   if (batching_) ++batch_mails_;
-  if (batch_error_) return {outcome::kind::retry, "", "store error: " + batch_error_.message()};
+  if (batch_error_) return outcome{outcome::kind::retry, "", "store error: " + batch_error_.message()};
+  return std::nullopt;
+}
+
+outcome engine::quarantine(const store::message_origin& origin, const std::string& reason,
+                           clock::time_point now) {
+  if (auto refused = start_mail()) return *refused;
+  return quarantined(origin, parser::parsed_message{}, reason, now);
+}
+
+outcome engine::quarantined(const store::message_origin& origin, const parser::parsed_message& m,
+                            const std::string& reason, clock::time_point now) {
   std::error_code ec;
-  store_.record_quarantine(origin, std::nullopt, reason, now, ec);
+  store_.record_quarantine(origin, m.message_id, reason, now, ec);
   if (ec) return store_failure(ec, "recording the quarantine");
   outcome o{outcome::kind::quarantined, "", reason};
-  log(origin, parser::parsed_message{}, o, nullptr);
+  log(origin, m, o, nullptr);
   return o;
 }
 
@@ -179,9 +190,7 @@ void engine::check_uidvalidity(const std::string& mailbox, std::uint32_t uidvali
 
 outcome engine::process(const store::message_origin& origin, std::string_view raw,
                         clock::time_point now) {
-  started_ = std::chrono::steady_clock::now();
-  if (batching_) ++batch_mails_;
-  if (batch_error_) return {outcome::kind::retry, "", "store error: " + batch_error_.message()};
+  if (auto refused = start_mail()) return *refused;
   std::error_code ec;
   const store::origin_state seen = store_.find_origin(origin, ec);
   if (ec) return store_failure(ec, "looking up the message");
@@ -198,11 +207,7 @@ outcome engine::process(const store::message_origin& origin, std::string_view ra
   if (m.kind == parser::message_kind::unreadable) {
     std::string reason = "unreadable";
     for (const auto& w : m.warnings) reason += ": " + w;
-    store_.record_quarantine(origin, m.message_id, reason, now, ec);
-    if (ec) return store_failure(ec, "recording the quarantine");
-    outcome o{outcome::kind::quarantined, "", reason};
-    log(origin, m, o, nullptr);
-    return o;
+    return quarantined(origin, m, reason, now);
   }
 
   if (m.message_id) {
@@ -345,9 +350,9 @@ routing::reply_verdict engine::judge_reply(const parser::parsed_message& m, cloc
 store::queued_reply engine::queued(routing::reply_content content, const std::string& id_prefix,
                                    const routing::reply_verdict& verdict, clock::time_point now) {
   // An invalid sender gets no outbox row at all: there is nobody to record a reply for.
-  if (!smtp::valid_address(lower(content.to_address))) return {};
   content.to_address = lower(content.to_address);
-  const std::string id = id_prefix + "@" + domain_of(own_address_);
+  if (!smtp::valid_address(content.to_address)) return {};
+  const std::string id = id_prefix + "@" + domain_of(reply_limits_.own_address);
   return {id, content.to_address, settings_.envelope_from,
           smtp::write_reply(content, settings_.from_header, id, now),
           verdict.answer ? std::string() : verdict.reason};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -56,7 +57,7 @@ class engine {
   }
 
   /// Group commit for one fetched batch: the mails processed until commit_batch() are stored
-  /// in one transaction with one sync. Their log lines, case events and reply wake-ups wait
+  /// in one transaction with one sync (a second begin_batch() before the commit does nothing). Their log lines, case events and reply wake-ups wait
   /// for the commit. Outside a batch each mail commits on its own.
   void begin_batch();
   /// true: every outcome since begin_batch() is durable. false: none of them happened (their
@@ -87,6 +88,11 @@ class engine {
                  const store::message_origin& origin, const std::string& role,
                  const std::string& note, outcome::kind what, clock::time_point now);
   outcome store_failure(std::error_code ec, const std::string& doing);
+  /// Starts the clock on a mail; a retry outcome when its batch could not begin.
+  std::optional<outcome> start_mail();
+  /// Records `origin` (parsed as `m`, or not parsed) as quarantined for `reason`.
+  outcome quarantined(const store::message_origin& origin, const parser::parsed_message& m,
+                      const std::string& reason, clock::time_point now);
   /// Whether to answer `m`; `ec` set when the store cannot count the sender's recent replies.
   routing::reply_verdict judge_reply(const parser::parsed_message& m, clock::time_point now,
                                      std::error_code& ec);
@@ -105,7 +111,6 @@ class engine {
   store::case_store& store_;
   routing::routing_rules rules_;
   engine_settings settings_;
-  std::string own_address_;
   routing::reply_limits reply_limits_;
   std::function<void()> on_reply_queued_;
   ops::event_sink* events_;

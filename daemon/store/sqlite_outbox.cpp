@@ -4,6 +4,27 @@
 
 namespace tacmail::daemon::store {
 
+namespace sqlite_detail {
+
+outbox_entry read_outbox(SQLite::Statement& st) {
+  outbox_entry e;
+  e.id = st.getColumn(0).getInt64();
+  e.case_number = st.getColumn(1).getString();
+  e.message_id = st.getColumn(2).getString();
+  e.recipient = st.getColumn(3).getString();
+  e.envelope_from = st.getColumn(4).getString();
+  e.content = st.getColumn(5).getString();
+  e.status = st.getColumn(6).getString();
+  e.attempts = st.getColumn(7).getInt();
+  e.created = st.getColumn(8).getString();
+  e.next_attempt = st.getColumn(9).getString();
+  e.last_error = st.getColumn(10).getString();
+  e.sent_at = st.getColumn(11).getString();
+  return e;
+}
+
+}  // namespace sqlite_detail
+
 using namespace sqlite_detail;
 
 std::vector<outbox_entry> sqlite_store::list_outbox(std::error_code& ec) {

@@ -85,6 +85,19 @@ std::error_code classify(const SQLite::Exception& e) {
   }
 }
 
+}  // namespace sqlite_detail
+
+using namespace sqlite_detail;
+
+namespace {
+
+constexpr const char* case_columns =
+    "case_number, status, queue, technology, sub_technology, severity, severity_inferred, "
+    "product, company, contact_name, contact_phone, cco_id, contact_email, contract, "
+    "smart_account, virtual_account, description, location, alt_contact_name, "
+    "alt_contact_phone, sender, subject, created, response_due, entitled, flags, missing, "
+    "reasons, updated, related_case";
+
 std::string to_json(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
 
 std::vector<std::string> from_json(const std::string& text) {
@@ -138,26 +151,66 @@ case_record read_case(SQLite::Statement& st) {
   return r;
 }
 
-outbox_entry read_outbox(SQLite::Statement& st) {
-  outbox_entry e;
-  e.id = st.getColumn(0).getInt64();
-  e.case_number = st.getColumn(1).getString();
-  e.message_id = st.getColumn(2).getString();
-  e.recipient = st.getColumn(3).getString();
-  e.envelope_from = st.getColumn(4).getString();
-  e.content = st.getColumn(5).getString();
-  e.status = st.getColumn(6).getString();
-  e.attempts = st.getColumn(7).getInt();
-  e.created = st.getColumn(8).getString();
-  e.next_attempt = st.getColumn(9).getString();
-  e.last_error = st.getColumn(10).getString();
-  e.sent_at = st.getColumn(11).getString();
-  return e;
+// A reply without recipient is not queued at all; a suppressed one is recorded, not sent.
+void queue_reply(SQLite::Database& db, const std::string& case_number, const queued_reply& reply,
+                 clock::time_point at) {
+  if (reply.recipient.empty()) return;
+  SQLite::Statement out(db,
+                        "INSERT INTO outbox (case_number, message_id, recipient, "
+                        "envelope_from, content, created, next_attempt, status, last_error) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const std::string now = routing::to_rfc3339(at);
+  out.bind(1, case_number);
+  out.bind(2, reply.message_id);
+  out.bind(3, reply.recipient);
+  out.bind(4, reply.envelope_from);
+  out.bind(5, reply.content.data(), static_cast<int>(reply.content.size()));
+  out.bind(6, now);
+  out.bind(7, now);
+  out.bind(8, reply.suppressed.empty() ? "pending" : "suppressed");
+  out.bind(9, reply.suppressed);
+  out.exec();
 }
 
-}  // namespace sqlite_detail
+// The cursor moves forward only; a new UIDVALIDITY restarts it.
+void advance_cursor(SQLite::Database& db, const message_origin& origin) {
+  SQLite::Statement st(db,
+                       "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid) "
+                       "VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE SET "
+                       "last_uid = CASE WHEN uidvalidity = ?2 THEN max(last_uid, ?3) ELSE ?3 END, "
+                       "uidvalidity = ?2");
+  st.bind(1, origin.mailbox);
+  st.bind(2, static_cast<std::int64_t>(origin.uidvalidity));
+  st.bind(3, static_cast<std::int64_t>(origin.uid));
+  st.exec();
+}
 
-using namespace sqlite_detail;
+void insert_message(SQLite::Database& db, const std::optional<std::string>& case_number,
+                    const parser::parsed_message& m, const message_origin& origin,
+                    const std::string& role, const std::string& note,
+                    clock::time_point received, const std::string& fingerprint = {}) {
+  SQLite::Statement st(db,
+                       "INSERT INTO messages (case_number, message_id, mailbox, uidvalidity, "
+                       "uid, sender, subject, received, role, note, fingerprint) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  bind_optional(st, 1, case_number);
+  bind_optional(st, 2, m.message_id);
+  st.bind(3, origin.mailbox);
+  st.bind(4, static_cast<std::int64_t>(origin.uidvalidity));
+  st.bind(5, static_cast<std::int64_t>(origin.uid));
+  st.bind(6, m.from_address.value_or(""));
+  st.bind(7, m.subject);
+  st.bind(8, routing::to_rfc3339(received));
+  st.bind(9, role);
+  st.bind(10, note);
+  if (fingerprint.empty())
+    st.bind(11);
+  else
+    st.bind(11, fingerprint);
+  st.exec();
+}
+
+}  // namespace
 
 std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& file,
                                                  std::error_code& ec, std::string& detail) {
@@ -196,7 +249,6 @@ void sqlite_store::begin_batch(std::error_code& ec) {
     if (impl_->batching) return 0;
     impl_->db.exec("BEGIN IMMEDIATE");
     impl_->batching = true;
-    impl_->lost = false;
     return 0;
   });
 }
@@ -204,9 +256,8 @@ void sqlite_store::begin_batch(std::error_code& ec) {
 void sqlite_store::commit_batch(std::error_code& ec) {
   ec.clear();
   if (!impl_->batching) return;
-  const bool lost = impl_->lost || !impl_->in_transaction();
+  const bool lost = impl_->batch_lost_now();
   impl_->batching = false;
-  impl_->lost = false;
   if (lost) {
     ec = error::batch_aborted;
     return;
@@ -333,10 +384,10 @@ std::string sqlite_store::open_case(
     bind_optional(st, i++, d.related_case);
     st.exec();
 
-    impl_->insert_message(number, m, c.origin, "opened", "", c.received, c.fingerprint);
-    impl_->advance_cursor(c.origin);
+    insert_message(impl_->db, number, m, c.origin, "opened", "", c.received, c.fingerprint);
+    advance_cursor(impl_->db, c.origin);
 
-    impl_->queue_reply(number, make_reply(number), c.received);
+    queue_reply(impl_->db, number, make_reply(number), c.received);
     t.commit();
     return number;
   });
@@ -436,9 +487,9 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
       rejudge.bind(6, case_number);
       rejudge.exec();
     }
-    impl_->insert_message(case_number, note.request, note.origin, "follow_up", "", note.received);
-    if (note.reply) impl_->queue_reply(case_number, *note.reply, note.received);
-    impl_->advance_cursor(note.origin);
+    insert_message(impl_->db, case_number, note.request, note.origin, "follow_up", "", note.received);
+    if (note.reply) queue_reply(impl_->db, case_number, *note.reply, note.received);
+    advance_cursor(impl_->db, note.origin);
     t.commit();
     return 0;
   });
@@ -450,9 +501,9 @@ void sqlite_store::record_message(const std::string& case_number, const parser::
                                   std::error_code& ec) {
   impl_->guarded(ec, [&] {
     impl::write_scope t(*impl_);
-    impl_->insert_message(case_number.empty() ? std::nullopt : std::optional(case_number), m,
+    insert_message(impl_->db, case_number.empty() ? std::nullopt : std::optional(case_number), m,
                           origin, role, note, received);
-    impl_->advance_cursor(origin);
+    advance_cursor(impl_->db, origin);
     t.commit();
     return 0;
   });
@@ -474,7 +525,7 @@ void sqlite_store::record_quarantine(const message_origin& origin,
     st.bind(5, reason);
     st.bind(6, routing::to_rfc3339(at));
     st.exec();
-    impl_->advance_cursor(origin);
+    advance_cursor(impl_->db, origin);
     t.commit();
     return 0;
   });
