@@ -198,18 +198,9 @@ std::optional<std::string> match_product(std::string_view text, const product_in
     if (c.key == key) return index.canonical(c);
   }
   // "Cisco BroadWorks - calls drop": the longest name found as whole words.
-  std::string lowered;
-  const std::vector<std::string_view> text_words = words(text, lowered);
-  const word_starts starts(text_words);
-  const candidate* best = nullptr;
-  for (const candidate& c : all) {
-    if (starts.may_hold(c.words) && contains_words(text_words, c.words) &&
-        (best == nullptr || c.key.size() > best->key.size())) {
-      best = &c;
-    }
-  }
-  if (best != nullptr) return index.canonical(*best);
+  if (auto mentioned = product_mentioned(text, index)) return mentioned;
   // "Cisco Broadwroks": nearest name within a typo budget; ties go to the first in the catalog.
+  const candidate* best = nullptr;
   std::size_t best_distance = std::string::npos;
   for (const candidate& c : all) {
     // The distance is at least the difference in length, and never 0 here (exact keys matched
@@ -219,7 +210,7 @@ std::optional<std::string> match_product(std::string_view text, const product_in
     const std::size_t shorter = std::min(key.size(), c.key.size());
     if (budget == 0 || longer - shorter > budget) continue;
     const std::size_t d = edit_distance(key, c.key, budget);
-    if (d <= typo_budget(c.key.size()) && d < best_distance) {
+    if (d <= budget && d < best_distance) {
       best_distance = d;
       best = &c;
     }

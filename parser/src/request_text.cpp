@@ -75,45 +75,29 @@ bool is_outlook_header(const std::vector<std::string_view>& lines, std::size_t i
 // Where what the sender typed ends: mobile-client taglines, ticket-system footers, legal text.
 // `t` is a trimmed line.
 bool is_disclaimer(std::string_view t) {
-  static constexpr std::string_view starts[] = {"sent from my ",
-                                                "sent from mail for windows",
-                                                "sent from outlook for ",
-                                                "get outlook for ",
-                                                "sent from yahoo mail",
-                                                "von meinem iphone gesendet",
-                                                "von meinem ipad gesendet",
-                                                "envoy\xC3\xA9 de mon ",
-                                                "enviado desde mi ",
-                                                "inviato da ",
-                                                "this is an automated ",
-                                                "this message was sent by ",
-                                                "this message was sent automatically",
-                                                "please do not reply to this",
-                                                "do not reply to this",
-                                                "this e-mail and any attachments",
-                                                "this email and any attachments",
-                                                "this message and any attachments",
-                                                "this email is confidential",
-                                                "confidentiality notice",
-                                                "disclaimer:",
-                                                "the information contained in this"};
-  static_assert(std::size(starts) <= 32);
-  // The taglines each first character (either case) may begin: most lines begin none.
-  static const std::array<std::uint32_t, 256> by_first = [] {
-    std::array<std::uint32_t, 256> table{};
-    for (std::size_t k = 0; k < std::size(starts); ++k) {
-      const char c = starts[k].front();
-      table[static_cast<unsigned char>(c)] |= std::uint32_t{1} << k;
-      if (c >= 'a' && c <= 'z')
-        table[static_cast<unsigned char>(c - 'a' + 'A')] |= std::uint32_t{1} << k;
-    }
-    return table;
-  }();
-  if (t.empty()) return false;
-  for (std::uint32_t m = by_first[static_cast<unsigned char>(t.front())]; m != 0; m &= m - 1) {
-    if (istarts_with(t, starts[__builtin_ctz(m)])) return true;
-  }
-  return false;
+  static const word_set taglines{"sent from my ",
+                                 "sent from mail for windows",
+                                 "sent from outlook for ",
+                                 "get outlook for ",
+                                 "sent from yahoo mail",
+                                 "von meinem iphone gesendet",
+                                 "von meinem ipad gesendet",
+                                 "envoy\xC3\xA9 de mon ",
+                                 "enviado desde mi ",
+                                 "inviato da ",
+                                 "this is an automated ",
+                                 "this message was sent by ",
+                                 "this message was sent automatically",
+                                 "please do not reply to this",
+                                 "do not reply to this",
+                                 "this e-mail and any attachments",
+                                 "this email and any attachments",
+                                 "this message and any attachments",
+                                 "this email is confidential",
+                                 "confidentiality notice",
+                                 "disclaimer:",
+                                 "the information contained in this"};
+  return taglines.at(t, 0) != 0;
 }
 
 std::string join(const std::vector<std::string_view>& lines, std::size_t from, std::size_t to) {

@@ -10,6 +10,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <memory>
 
@@ -17,6 +18,9 @@
 
 namespace tacmail::parser::detail {
 namespace {
+
+// Receives decoded bytes, a piece at a time.
+using byte_sink = std::function<void(std::string_view)>;
 
 // The base64 alphabet with '=': all mimetic's decoder is fed, as it indexes a table with every
 // byte it gets.
@@ -141,15 +145,6 @@ void decode_base64(std::string_view encoded, const byte_sink& sink) {
 // line end, control character or '=' (the process runs in the C locale, as mimetic assumes).
 bool is_qp_plain(char c) { return static_cast<unsigned char>(c) > ' ' && c != '='; }
 bool is_qp_blank(char c) { return c == ' ' || c == '\t'; }
-// The hex digits mimetic's decoder reads after '=', either case, and their value.
-bool is_qp_hex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
-}
-int qp_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return c - 'a' + 10;
-}
 
 // The index of the first character at or after `i` that is not plain, or encoded.size().
 // Eight bytes at a time: a byte below '!' or '=' is flagged, and the lowest flag is exact (a
@@ -215,9 +210,9 @@ void decode_quoted_printable(std::string_view encoded, const byte_sink& sink) {
       if (c == '=' && size - i >= 3) {
         const char first = encoded[i + 1];
         const char second = encoded[i + 2];
-        if (is_qp_hex(first) && is_qp_hex(second)) {
+        if (hex_value(first) >= 0 && hex_value(second) >= 0) {  // either case, as mimetic reads them
           buffer.append(encoded.substr(start, i - start));
-          buffer.put(static_cast<char>(qp_hex_value(first) << 4 | qp_hex_value(second)));
+          buffer.put(static_cast<char>(hex_value(first) << 4 | hex_value(second)));
           i += 3;
           start = i;
           continue;
@@ -285,8 +280,8 @@ class digest_stream {
   body_digest digest_;
 };
 
-}  // namespace
-
+// Decodes `encoded` as `encoding` says ("base64", "quoted-printable", anything else: as is)
+// and hands the bytes to `sink` in pieces of at most 16 kB (as is: in one piece).
 void transfer_decode(std::string_view encoded, std::string_view encoding, const byte_sink& sink) {
   if (iequals(encoding, "base64")) {
     decode_base64(encoded, sink);
@@ -296,6 +291,8 @@ void transfer_decode(std::string_view encoded, std::string_view encoding, const 
     sink(encoded);
   }
 }
+
+}  // namespace
 
 std::string transfer_decoded(std::string_view encoded, std::string_view encoding) {
   std::string out;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -14,13 +13,6 @@ struct body_digest {
   std::uint64_t size = 0;  ///< decoded bytes
   std::string sha256;      ///< lower-case hex of the decoded bytes
 };
-
-/// Receives decoded bytes, a piece at a time.
-using byte_sink = std::function<void(std::string_view)>;
-
-/// Decodes `encoded` as `encoding` says ("base64", "quoted-printable", anything else: as is)
-/// and hands the bytes to `sink` in pieces of at most 16 kB (as is: in one piece).
-void transfer_decode(std::string_view encoded, std::string_view encoding, const byte_sink& sink);
 
 /// The decoded bytes, whole.
 std::string transfer_decoded(std::string_view encoded, std::string_view encoding);
