@@ -235,7 +235,10 @@ int run(const std::filesystem::path& config_file, const config::loaded_config& c
   worker.stop();
   std::error_code pending_error;
   const std::size_t pending = store->pending_replies(pending_error);
-  spdlog::info("outbox: {} repl{} left pending", pending, pending == 1 ? "y" : "ies");
+  if (pending_error)
+    spdlog::error("outbox: cannot count the replies left pending: {}", pending_error.message());
+  else
+    spdlog::info("outbox: {} repl{} left pending", pending, pending == 1 ? "y" : "ies");
   report_status(*store, health);
   spdlog::info("tacmaild stopped");
   return all_ok ? 0 : 1;

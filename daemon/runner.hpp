@@ -11,6 +11,6 @@ namespace tacmail::daemon {
 
 /// The process exit code: 0 after a clean drain or stop, 1 when a mailbox or the store failed.
 int run(const std::filesystem::path& config_file, const config::loaded_config& config, bool once,
-        bool level_from_config = true);
+        bool level_from_config);
 
 }  // namespace tacmail::daemon

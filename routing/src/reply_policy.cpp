@@ -3,6 +3,8 @@
 // do not answer mail whose DMARC check failed there (backscatter to a forged sender).
 #include "tacmail/routing/reply_policy.hpp"
 
+#include <utility>
+
 #include "text.hpp"
 
 namespace tacmail::routing {
@@ -13,9 +15,10 @@ reply_verdict refuse(std::string flag, std::string reason) {
   return {false, std::move(flag), std::move(reason)};
 }
 
-// RFC 3834 §2: robots that must not be answered, known by their local part.
+// RFC 3834 §2: robots that must not be answered, known by their local part (`address` is
+// lower-case).
 bool robot_sender(const std::string& address) {
-  const std::string local = lower(address.substr(0, address.rfind('@')));
+  const std::string local = address.substr(0, address.rfind('@'));
   return local == "mailer-daemon" || local == "postmaster" || local == "listserv" ||
          local == "majordomo" || local.starts_with("owner-") || local.ends_with("-request") ||
          local.starts_with("bounce") || local == "noreply" || local == "no-reply" ||
@@ -24,13 +27,14 @@ bool robot_sender(const std::string& address) {
 
 // "mx.example.com; dmarc=fail (p=reject) header.from=x" from the trusted server only.
 bool dmarc_failed(const std::vector<std::string>& results, const std::string& authserv_id) {
+  const std::string trusted = lower(authserv_id);
   for (const auto& header : results) {
     const std::string text = lower(header);
     const auto semicolon = text.find(';');
     std::string id = text.substr(0, semicolon);
     while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.erase(0, 1);
     id = id.substr(0, id.find_first_of(" \t"));
-    if (id != lower(authserv_id)) continue;
+    if (id != trusted) continue;
     if (text.find("dmarc=fail") != std::string::npos) return true;
   }
   return false;
