@@ -110,15 +110,35 @@ body_choice select_body(const mime_part& part) {
   return {};
 }
 
-static void collect_text_parts(const mime_part& part, std::vector<const mime_part*>& out) {
-  if (is_text_body(part, "plain") || is_text_body(part, "html")) out.push_back(&part);
-  if (!part.is_multipart()) return;
-  for (const mime_part& child : part.children) collect_text_parts(child, out);
+static bool holds(const mime_part& part, const mime_part* target) {
+  if (&part == target) return true;
+  if (!part.is_multipart()) return false;
+  for (const mime_part& child : part.children) {
+    if (holds(child, target)) return true;
+  }
+  return false;
 }
 
-std::vector<const mime_part*> text_parts(const mime_part& root) {
+// In a multipart/alternative that holds `chosen`, the other children are the same content in
+// another form (RFC 2046 5.1.4): only the chosen one's branch is walked.
+static void collect_text_parts(const mime_part& part, const mime_part* chosen,
+                               std::vector<const mime_part*>& out) {
+  if (is_text_body(part, "plain") || is_text_body(part, "html")) out.push_back(&part);
+  if (!part.is_multipart()) return;
+  if (part.subtype == "alternative" && chosen != nullptr) {
+    for (const mime_part& child : part.children) {
+      if (holds(child, chosen)) {
+        collect_text_parts(child, chosen, out);
+        return;
+      }
+    }
+  }
+  for (const mime_part& child : part.children) collect_text_parts(child, chosen, out);
+}
+
+std::vector<const mime_part*> text_parts(const mime_part& root, const mime_part* chosen) {
   std::vector<const mime_part*> out;
-  collect_text_parts(root, out);
+  collect_text_parts(root, chosen, out);
   return out;
 }
 

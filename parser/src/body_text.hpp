@@ -21,7 +21,8 @@ body_choice select_body(const mime_part& part);
 
 /// Every inline text part (plain or HTML, not a file) in document order, outside embedded
 /// messages: where to look when the chosen body holds no fields (e.g. the body of a winmail.dat).
-std::vector<const mime_part*> text_parts(const mime_part& root);
+/// With `chosen`, a multipart/alternative holding it gives only the branch it is in.
+std::vector<const mime_part*> text_parts(const mime_part& root, const mime_part* chosen);
 
 /// Every part that carries a file (a filename, or Content-Disposition attachment).
 std::vector<attachment> list_attachments(const mime_part& root);

@@ -357,21 +357,58 @@ std::optional<field> label_table::find(std::string_view label) const {
   return find_key(label.substr(open + 1, close == label.npos ? label.npos : close - open - 1));
 }
 
-std::optional<field> label_table::find_key(std::string_view part) const {
-  char stack_buffer[64];
-  std::string heap_buffer;
-  char* key = stack_buffer;
-  if (longest_ >= sizeof stack_buffer) {
-    heap_buffer.resize(longest_ + 1);
-    key = heap_buffer.data();
+namespace {
+
+// Room for a key of up to `longest` bytes and one more: on the stack unless labels are long.
+class key_buffer {
+ public:
+  explicit key_buffer(std::size_t longest) {
+    if (longest >= sizeof stack_) {
+      heap_.resize(longest + 1);
+      data_ = heap_.data();
+    }
   }
+  char* data() { return data_; }
+
+ private:
+  char stack_[64];
+  std::string heap_;
+  char* data_ = stack_;
+};
+
+}  // namespace
+
+std::optional<field> label_table::find_key(std::string_view part) const {
+  key_buffer key(longest_);
   // Only as much of the key as the longest label's is built: a longer one is no label.
-  const std::size_t n = alnum_key_to(part, key, longest_);
-  if (n == 0 || n > longest_) return std::nullopt;
-  const std::uint32_t length_bit = std::uint32_t{1} << std::min<std::size_t>(n, 31);
+  const std::size_t n = alnum_key_to(part, key.data(), longest_);
+  return find_folded(std::string_view(key.data(), n));
+}
+
+std::optional<field> label_table::find_folded(std::string_view key) const {
+  if (key.empty() || key.size() > longest_) return std::nullopt;
+  const std::uint32_t length_bit = std::uint32_t{1} << std::min<std::size_t>(key.size(), 31);
   if ((lengths_[static_cast<unsigned char>(key[0])] & length_bit) == 0) return std::nullopt;
-  if (auto it = by_key_.find(std::string_view(key, n)); it != by_key_.end()) return it->second;
+  if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
   return std::nullopt;
+}
+
+bool label_table::starts_with_label(std::string_view line) const {
+  key_buffer buffer(longest_);
+  char* key = buffer.data();
+  std::size_t n = 0;
+  // The key grows a byte at a time; at each space with a word after it, what came before is
+  // looked up.
+  for (std::size_t i = 0; i < line.size() && n <= longest_; ++i) {
+    if (line[i] == ' ' && n > 0 && i + 1 < line.size() && line[i + 1] != ' ' &&
+        find_folded(std::string_view(key, n))) {
+      return true;
+    }
+    const char k = key_byte(line[i]);
+    key[n] = k;
+    n += k != 0 ? 1 : 0;
+  }
+  return false;
 }
 
 extracted_fields extract_fields(std::string_view text, const label_table& labels) {
@@ -421,6 +458,13 @@ extracted_fields extract_fields(std::string_view text, const label_table& labels
     i = last;
   }
   return out;
+}
+
+bool has_flattened_label(std::string_view text, const label_table& labels) {
+  for (std::string_view line : split_lines(text)) {
+    if (labels.starts_with_label(strip_decoration(line))) return true;
+  }
+  return false;
 }
 
 }  // namespace tacmail::parser::detail

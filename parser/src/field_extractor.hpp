@@ -40,6 +40,9 @@ class label_table {
   /// there is no such field.
   bool add(std::string_view field_key, std::string_view label);
   std::optional<request_field> find(std::string_view label) const;
+  /// Whether `line` opens with a label and goes on after a space ("Company name Acme"): a
+  /// table row whose cell boundary a plain-text rendering dropped.
+  bool starts_with_label(std::string_view line) const;
 
  private:
   // Looked up by string_view: a label's key is built on the stack, not allocated.
@@ -57,6 +60,7 @@ class label_table {
   std::size_t longest_ = 0;
   void index(const std::string& key);  ///< notes a key in lengths_ and longest_
   std::optional<request_field> find_key(std::string_view part) const;  ///< by alnum_key(part)
+  std::optional<request_field> find_folded(std::string_view key) const;  ///< key: alnum_key'd
 };
 
 struct extracted_fields {
@@ -82,5 +86,9 @@ struct extracted_fields {
 };
 
 extracted_fields extract_fields(std::string_view text, const label_table& labels);
+
+/// Whether a line of `text` opens with a label but holds no field (label_table's
+/// starts_with_label): the fields may be there in another rendering of the same text.
+bool has_flattened_label(std::string_view text, const label_table& labels);
 
 }  // namespace tacmail::parser::detail

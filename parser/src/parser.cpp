@@ -177,7 +177,11 @@ request_source locate_request(const mime_part& root, const body_choice& body,
       return inner;
     }
   }
-  for (const mime_part* part : text_parts(root)) {
+  // The other renderings of the chosen body (its multipart/alternative siblings) hold the same
+  // text, so they are read only when a line of it looks like a table row a plain rendering
+  // flattened ("Company name Acme"), which the HTML may still show as cells.
+  const mime_part* chosen = has_flattened_label(own.request, labels) ? nullptr : body.part;
+  for (const mime_part* part : text_parts(root, chosen)) {
     // The chosen body was read above (an HTML one costs a second parse for the same answer).
     if (part == body.part) continue;
     request_source other;

@@ -9,7 +9,16 @@
 namespace tacmail::parser::detail {
 namespace {
 
-bool is_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr std::array<bool, 256> alnum_bytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<std::size_t>(c)] =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  }
+  return table;
+}();
+
+bool is_alnum(char c) { return alnum_bytes[static_cast<unsigned char>(c)]; }
 
 // A digit 1-4 standing alone at `pos` (not part of a longer number such as a version).
 std::optional<int> lone_digit(std::string_view s, std::size_t pos) {
@@ -173,15 +182,23 @@ severity_result decide_severity(const severity_input& in) {
       "are down",       "all users down", "critical impact", "service down", "system down"};
   constexpr std::uint32_t text_question = 0x7F;
   constexpr std::uint32_t text_outage = 0x7F80;
-  // One pass over the text: the first severity written in it (severity_in_text), and the words
-  // it holds, which only count when it states none.
+  // One pass over the words of the text: the first severity written in it (severity_in_text),
+  // and the words it holds, which only count when it states none. Both start a word ("this
+  // down" says no "is down").
   std::uint32_t in_text = 0;
-  for (std::size_t i = 0; i < in.text.size(); ++i) {
-    if (auto n = severity_at(in.text, i)) {
-      r.severity = n;
-      return r;
+  const std::string_view text = in.text;
+  bool in_word = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool was_in_word = in_word;
+    in_word = is_alnum(text[i]);
+    if (!in_word || was_in_word) continue;
+    if (may_start_severity[static_cast<unsigned char>(text[i])]) {
+      if (auto n = severity_after_start(text, i)) {
+        r.severity = n;
+        return r;
+      }
     }
-    in_text |= text_words.at(in.text, i);
+    in_text |= text_words.at(text, i);
   }
   // Inferred: the portal's rule. Words of an outage never raise it to S1/S2, they are flagged.
   r.inferred = true;

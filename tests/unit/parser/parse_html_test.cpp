@@ -67,6 +67,37 @@ TEST_CASE("an empty plain part uses the HTML; a real plain part wins") {
   CHECK(parse_message(both, test_catalog()).company == "Plain Corp");
 }
 
+namespace {
+
+std::string alternative(const std::string& plain, const std::string& html) {
+  return "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
+         "--x\r\nContent-Type: text/plain\r\n\r\n" +
+         plain + "\r\n--x\r\nContent-Type: text/html\r\n\r\n" + html + "\r\n--x--\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("a plain rendering that flattened a table: the fields come from the HTML alternative") {
+  const parsed_message m = parse_message(
+      alternative("Please help.\r\n\r\nCompany name Acme Corp\r\nContract number 12345678\r\n",
+                  "<p>Please help.</p><table><tr><td>Company name</td><td>Acme Corp</td></tr>"
+                  "<tr><td>Contract #</td><td>12345678</td></tr></table>"),
+      test_catalog());
+  CHECK(m.company == "Acme Corp");
+  CHECK(m.contract == "12345678");
+}
+
+TEST_CASE("text an HTML alternative holds beyond the plain one (hidden) fills no field") {
+  const parsed_message m = parse_message(
+      alternative("Calls drop after five minutes since this morning.",
+                  "<p>Calls drop after five minutes since this morning.</p>"
+                  "<div style=\"display:none\">Company name: Hidden Corp</div>"),
+      test_catalog());
+  CHECK(m.company == std::nullopt);
+  CHECK(m.body_text == "Calls drop after five minutes since this morning.");
+}
+
 TEST_CASE("HTML in a legacy charset is converted before parsing") {
   const std::string raw =
       "From: a@b.example\r\nSubject: HIPCOM\r\n"

@@ -76,4 +76,9 @@ TEST_CASE("inference: questions S4, otherwise S3, outages flagged but never S1/S
   CHECK(o.severity == 3);
   CHECK(o.severity_inferred);
   CHECK(has_warning(o, "mentions an outage but states no severity"));
+  // Words count where a word starts: "this down" holds no "is down", "redocumentation" no
+  // question.
+  CHECK_FALSE(has_warning(parse_body("Description: please shut this down and restart it"),
+                          "mentions an outage"));
+  CHECK(parse_body("Description: the redocumentation of the dial plan failed").severity == 3);
 }
