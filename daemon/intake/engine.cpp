@@ -205,8 +205,14 @@ outcome engine::process(const store::message_origin& origin, std::string_view ra
   const parser::parsed_message m = parser::parse_message(raw, rules_.products, settings_.parsing);
 
   if (m.kind == parser::message_kind::unreadable) {
-    std::string reason = "unreadable";
-    for (const auto& w : m.warnings) reason += ": " + w;
+    // The parser says why in a warning of its own ("unreadable: ..."): it leads the reason,
+    // the other warnings follow.
+    const auto why = std::find_if(m.warnings.begin(), m.warnings.end(),
+                                  [](const std::string& w) { return w.starts_with("unreadable"); });
+    std::string reason = why != m.warnings.end() ? *why : "unreadable";
+    for (auto w = m.warnings.begin(); w != m.warnings.end(); ++w) {
+      if (w != why) reason += "; " + *w;
+    }
     return quarantined(origin, m, reason, now);
   }
 

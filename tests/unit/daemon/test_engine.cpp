@@ -244,6 +244,25 @@ TEST_SUITE("intake.engine") {
     CHECK(f.replies_queued == 1);
   }
 
+  TEST_CASE("an unreadable mail is quarantined with the parser's reason, said once") {
+    engine_fixture f;
+    const std::string nested = [] {
+      std::string m = "From: a@customer.example\r\nSubject: deep\r\n";
+      for (int i = 0; i < 60; ++i) m += "Content-Type: message/rfc822\r\n\r\n";
+      return m;
+    }();
+    const outcome o = f.engine.process({"tac", 1, 1}, nested, test_now());
+    CHECK(o.what == outcome::kind::quarantined);
+    CHECK(o.reason.starts_with("unreadable: MIME nesting deeper than max_mime_depth"));
+    CHECK_FALSE(has(o.reason, "unreadable: unreadable"));
+    CHECK(f.cases() == 0);
+    CHECK(f.replies_queued == 0);
+    std::error_code ec;
+    const auto seen = f.store->find_origin({"tac", 1, 1}, ec);
+    CHECK(seen.state == store::origin_state::kind::quarantined);
+    CHECK(seen.reason == o.reason);
+  }
+
   TEST_CASE("Auto-Submitted: auto-replied is skipped: no case, no reply") {
     engine_fixture f;
     mail_spec m;
