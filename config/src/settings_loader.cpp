@@ -54,6 +54,16 @@ bool bare_address(const std::string& text) {
   return text.find('@') != std::string::npos && text.find_first_of("<> \t\"") == std::string::npos;
 }
 
+// What the replies' From header can be: a bare address, or a display name and an address in
+// angle brackets at the end, short enough for one header line.
+bool from_header(const std::string& text) {
+  if (text.size() > 900 || text.find_first_of("\r\n") != std::string::npos) return false;
+  if (bare_address(text)) return true;
+  const std::size_t open = text.rfind('<');
+  return open != std::string::npos && text.ends_with('>') &&
+         bare_address(text.substr(open + 1, text.size() - open - 2));
+}
+
 void read_imap(context& ctx, const field& where, imap_settings& imap) {
   map_reader map(ctx.errors, where);
   auto& errors = ctx.errors;
@@ -209,8 +219,10 @@ void read_smtp(context& ctx, const field& where, smtp_settings& smtp) {
   }
   if (auto f = map.required("from")) {
     if (auto from = text(*f)) {
-      if (from->find('@') == std::string::npos) {
-        errors.add(f->line, f->path, "expected an email address, got '" + *from + "'");
+      if (!from_header(*from)) {
+        errors.add(f->line, f->path,
+                   "expected an address or Display Name <address> (at most 900 bytes), got '" +
+                       *from + "'");
       }
       smtp.from = *from;
     }

@@ -52,8 +52,9 @@ std::string encode_words(std::string_view text) {
   return out;
 }
 
+// `text` cut to at most `limit` bytes, never inside a UTF-8 sequence.
 std::string capped(std::string text, std::size_t limit) {
-  if (text.size() > limit) text.resize(limit);
+  if (text.size() > limit) text.resize(char_boundary(text, limit, 0));
   return text;
 }
 
@@ -70,8 +71,7 @@ std::string from_field(std::string_view from_header) {
 }
 
 std::string header_value(std::string_view text) {
-  std::string clean = clean_header_text(text);
-  if (clean.size() > 900) clean.resize(char_boundary(clean, 900, 0));
+  const std::string clean = capped(clean_header_text(text), 900);
   return is_ascii(clean) ? clean : encode_words(clean);
 }
 

@@ -131,7 +131,14 @@ TEST_CASE("cross-key rules") {
         lines{"F:12: smtp.url: expected smtp://host[:port] or smtps://host[:port], got "
               "'http://smtp.example.com'"});
   CHECK(errors_for(replace(valid, "from: tac@example.com", "from: Support")) ==
-        lines{"F:13: smtp.from: expected an email address, got 'Support'"});
+        lines{"F:13: smtp.from: expected an address or Display Name <address> (at most 900 "
+              "bytes), got 'Support'"});
+  // A display name with its address not in angle brackets would go out as raw 8-bit text.
+  CHECK(errors_for(replace(valid, "from: tac@example.com", "from: Soporte T\xC3\xA9" "cnico tac@example.com")) ==
+        lines{"F:13: smtp.from: expected an address or Display Name <address> (at most 900 "
+              "bytes), got 'Soporte T\xC3\xA9" "cnico tac@example.com'"});
+  CHECK(errors_for(replace(valid, "from: tac@example.com",
+                           "from: Soporte T\xC3\xA9" "cnico <tac@example.com>")) == lines{});
 }
 
 TEST_CASE("every error in a file is reported, not just the first") {
