@@ -271,8 +271,8 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
   if (fd.what == routing::follow_up_decision::kind::new_case)
     return open_case(m, origin, now, fingerprint(m), std::make_pair(case_number, fd));
 
-  store::case_note note{m, origin, now, fd.status, fd.filled, fd.reasons, std::nullopt,
-                        std::nullopt};
+  store::case_note note{m,         origin,     now,          fd.status, fd.filled,
+                        fd.still_missing, fd.reasons, std::nullopt, std::nullopt};
   if (!fd.filled.empty()) {
     // The customer completed the request: judge it again on everything now known.
     const auto details = store_.find_case(case_number, ec);
@@ -287,18 +287,12 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
   if (settings_.reply_on_follow_up) {
     verdict = judge_reply(m, now, ec);
     if (ec) return store_failure(ec, "counting the sender's recent replies");
-    {
-      std::vector<std::string> still_missing = view->missing;
-      std::erase_if(still_missing, [&](const std::string& f) {
-        return std::find(fd.filled.begin(), fd.filled.end(), f) != fd.filled.end();
-      });
-      note.reply = queued(routing::compose_follow_up_received(case_number, m, fd.status,
-                                                               still_missing, rules_.templates),
-                          "tacmail." + case_number + ".note-" + std::to_string(origin.uid) + "." +
-                              std::to_string(origin.uidvalidity),
-                          *verdict, now);
-      if (!verdict->answer) note.reasons.push_back("no acknowledgement: " + verdict->reason);
-    }
+    note.reply = queued(routing::compose_follow_up_received(case_number, m, fd.status,
+                                                             fd.still_missing, rules_.templates),
+                        "tacmail." + case_number + ".note-" + std::to_string(origin.uid) + "." +
+                            std::to_string(origin.uidvalidity),
+                        *verdict, now);
+    if (!verdict->answer) note.reasons.push_back("no acknowledgement: " + verdict->reason);
   }
   store_.add_note(case_number, note, ec);
   if (ec) return store_failure(ec, "adding the note to case " + case_number);

@@ -111,6 +111,7 @@ struct case_note {
   clock::time_point received;
   std::string new_status;                      ///< empty: unchanged
   std::vector<std::string> filled;             ///< missing fields the note supplies (JSON keys)
+  std::vector<std::string> still_missing;      ///< the case's missing fields after the note
   std::vector<std::string> reasons;            ///< appended to the case's reasons
   /// Routing judged again on the completed fields: its queue, entitlement and flags replace
   /// the case's (status stays new_status, response time stays).

@@ -432,11 +432,10 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
   impl_->guarded(ec, [&] {
     auto& db = impl_->db;
     impl::write_scope t(*impl_);
-    SQLite::Statement current(db, "SELECT missing, reasons FROM cases WHERE case_number = ?");
+    SQLite::Statement current(db, "SELECT reasons FROM cases WHERE case_number = ?");
     current.bind(1, case_number);
     if (!current.executeStep()) throw SQLite::Exception("no case " + case_number, SQLITE_NOTFOUND);
-    std::vector<std::string> missing = from_json(current.getColumn(0).getString());
-    std::vector<std::string> reasons = from_json(current.getColumn(1).getString());
+    std::vector<std::string> reasons = from_json(current.getColumn(0).getString());
     current.reset();
 
     // Column names come from this fixed list, never from mail.
@@ -457,7 +456,6 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
         set.bind(2, case_number);
         set.exec();
       }
-      missing.erase(std::remove(missing.begin(), missing.end(), field), missing.end());
     }
     reasons.insert(reasons.end(), note.reasons.begin(), note.reasons.end());
     SQLite::Statement update(db,
@@ -466,7 +464,7 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
                              "status = CASE WHEN ?1 = '' THEN status ELSE ?1 END "
                              "WHERE case_number = ?5");
     update.bind(1, note.new_status);
-    update.bind(2, to_json(missing));
+    update.bind(2, to_json(note.still_missing));
     update.bind(3, to_json(reasons));
     update.bind(4, routing::to_rfc3339(note.received));
     update.bind(5, case_number);

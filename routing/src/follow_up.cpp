@@ -46,7 +46,7 @@ follow_up_decision decide_follow_up(const parser::parsed_message& request, const
   }
 
   for (const auto& field : c.missing)
-    if (field_value(request, field)) d.filled.push_back(field);
+    (field_value(request, field) ? d.filled : d.still_missing).push_back(field);
   if (!d.filled.empty())
     d.reasons.push_back("supplies missing " + join(d.filled, ", "));
   d.status = "Customer Updated";

@@ -260,6 +260,10 @@ TEST_SUITE("routing.follow_up") {
       CHECK(d.what == kind::attach);
       CHECK(d.status == "Customer Updated");
       CHECK(d.filled == r.filled);
+      std::vector<std::string> rest;
+      for (const auto& f : r.case_missing)
+        if (std::find(r.filled.begin(), r.filled.end(), f) == r.filled.end()) rest.push_back(f);
+      CHECK(d.still_missing == rest);
       for (const auto& f : r.filled) CHECK(any_reason(d, f));
     }
   }

@@ -69,6 +69,7 @@ struct follow_up_decision {
   kind what = kind::attach;
   std::string status;          ///< the case's status after the note (unchanged if the same)
   std::vector<std::string> filled;  ///< missing fields this mail supplies
+  std::vector<std::string> still_missing;  ///< the case's missing fields it does not supply
   std::string flag;            ///< new_case: "unverified_follow_up" or "closed_case_follow_up"
   std::vector<std::string> reasons;
 };
