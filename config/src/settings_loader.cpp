@@ -206,6 +206,11 @@ void read_smtp(context& ctx, const field& where, smtp_settings& smtp) {
       smtp.tls = *tls;
     }
   }
+  // libcurl speaks TLS from the first byte only for smtps://: `tls: implicit` with an smtp://
+  // url (e.g. smtp://host:465) is written as the url libcurl needs.
+  if (smtp.tls == tls_mode::implicit && smtp.url.starts_with("smtp://")) {
+    smtp.url = "smtps://" + smtp.url.substr(7);
+  }
   if (auto f = map.optional("ca_file")) {
     smtp.ca_file = read_named_path(ctx, *f, named_file::kind::readable);
   }

@@ -68,12 +68,7 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, keep_server_reply);
   curl_easy_setopt(h, CURLOPT_DEBUGDATA, &impl_->last_reply);
   curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-  // libcurl speaks TLS from the first byte only for smtps://: honour `tls: implicit` given
-  // with an smtp:// url (e.g. smtp://host:465).
-  std::string url = s.url;
-  if (s.tls == config::tls_mode::implicit && url.starts_with("smtp://"))
-    url = "smtps://" + url.substr(7);
-  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_URL, s.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);

@@ -122,6 +122,15 @@ TEST_CASE("a key written twice is an error, not a silent first-wins") {
         lines{"F:6: mailboxes[0].imap.port: duplicate key"});
 }
 
+TEST_CASE("tls: implicit with an smtp:// url gives libcurl the smtps:// url it needs") {
+  temp_folder tmp;
+  const auto result =
+      load_settings(tmp.write("c.yaml", replace(valid, "  from:", "  tls: implicit\n  from:")));
+  REQUIRE(result.value.has_value());
+  CHECK(result.value->smtp.url == "smtps://smtp.example.com:587");
+  CHECK(result.value->smtp.tls == tls_mode::implicit);
+}
+
 TEST_CASE("cross-key rules") {
   CHECK(errors_for(replace(valid, "      idle: true\n", "      processed_folder: INBOX\n")) ==
         lines{"F:9: mailboxes[0].imap.processed_folder: must differ from folder 'INBOX'"});
