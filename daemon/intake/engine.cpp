@@ -1,12 +1,12 @@
 // One mail through intake: recognise, parse, classify, decide, commit, log one line.
 #include "intake/engine.hpp"
 
-#include <openssl/evp.h>
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "smtp/message_writer.hpp"
 #include "store/error.hpp"
+#include "tacmail/parser/digest.hpp"
 #include "tacmail/routing/reply.hpp"
 #include "tacmail/routing/reply_policy.hpp"
 
@@ -36,16 +36,7 @@ std::string fingerprint(const parser::parsed_message& m) {
   material += subject;
   material += '\0';
   material += m.body_text;
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(material.data(), material.size(), digest, &size, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  return parser::sha256_hex(material);
 }
 
 // The case's request as stored, with the fields a follow-up supplies filled in.

@@ -14,6 +14,7 @@
 #include <iterator>
 #include <memory>
 
+#include "tacmail/parser/digest.hpp"
 #include "text_util.hpp"
 
 namespace tacmail::parser::detail {
@@ -314,3 +315,9 @@ body_digest digest_of(std::string_view bytes) {
 }
 
 }  // namespace tacmail::parser::detail
+
+namespace tacmail::parser {
+
+std::string sha256_hex(std::string_view bytes) { return detail::digest_of(bytes).sha256; }
+
+}  // namespace tacmail::parser

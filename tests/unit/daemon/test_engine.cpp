@@ -181,6 +181,29 @@ TEST_SUITE("intake.engine") {
     CHECK(f.store->find_origin({"tac", 1, 2}, ec).state == store::origin_state::kind::recorded);
   }
 
+  TEST_CASE("the same request sent again under a new Message-ID: a duplicate within the window") {
+    engine_fixture f;
+    const outcome first = f.process(1, mail_spec{});
+    REQUIRE(first.what == outcome::kind::opened);
+    mail_spec again;
+    again.message_id = "req-2@acme.example.com";
+    again.subject = "  cisco   BROADWORKS";  // the subject is compared without case and spaces
+    const outcome dup = f.process(2, again, test_now() + std::chrono::minutes(9));
+    CHECK(dup.what == outcome::kind::duplicate);
+    CHECK(dup.case_number == first.case_number);
+    CHECK(f.replies_queued == 1);
+    // Outside the window (10 minutes), or with other text, it is a request of its own.
+    mail_spec later = again;
+    later.message_id = "req-3@acme.example.com";
+    CHECK(f.process(3, later, test_now() + std::chrono::minutes(11)).what ==
+          outcome::kind::opened);
+    mail_spec other = again;
+    other.message_id = "req-4@acme.example.com";
+    other.body += "It also happens on Fridays.\r\n";
+    CHECK(f.process(4, other, test_now() + std::chrono::minutes(9)).what == outcome::kind::opened);
+    CHECK(f.cases() == 3);
+  }
+
   TEST_CASE("a mail naming an existing case in the subject is attached, with no reply") {
     engine_fixture f;
     const outcome first = f.process(1, mail_spec{});

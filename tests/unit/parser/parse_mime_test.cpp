@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "parser_test_support.hpp"
+#include "tacmail/parser/digest.hpp"
 
 using namespace tacmail::parser;
 using namespace tacmail::parser::test;
@@ -105,4 +106,9 @@ TEST_CASE("attachments listed with name, type, decoded size and SHA-256") {
   CHECK(m.attachments[1].size == 88);
   CHECK(m.attachments[1].sha256 ==
         "a4edcf62e2b01c22fdfd94bf200b7011bee4fce9be185082bef66e57442d8c6d");
+}
+
+TEST_CASE("sha256_hex: the FIPS 180-2 test vectors") {
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
