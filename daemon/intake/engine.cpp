@@ -1,8 +1,9 @@
 // One mail through intake: recognise, parse, classify, decide, commit, log one line.
 #include "intake/engine.hpp"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "smtp/message_writer.hpp"
 #include "store/error.hpp"
@@ -262,8 +263,15 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
   if (fd.what == routing::follow_up_decision::kind::new_case)
     return open_case(m, origin, now, fingerprint(m), std::make_pair(case_number, fd));
 
-  store::case_note note{m,         origin,     now,          fd.status, fd.filled,
-                        fd.still_missing, fd.reasons, std::nullopt, std::nullopt};
+  store::case_note note{.request = m,
+                        .origin = origin,
+                        .received = now,
+                        .new_status = fd.status,
+                        .filled = fd.filled,
+                        .still_missing = fd.still_missing,
+                        .reasons = fd.reasons,
+                        .redecision = std::nullopt,
+                        .reply = std::nullopt};
   if (!fd.filled.empty()) {
     // The customer completed the request: judge it again on everything now known.
     const auto details = store_.find_case(case_number, ec);
@@ -279,7 +287,7 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
     verdict = judge_reply(m, now, ec);
     if (ec) return store_failure(ec, "counting the sender's recent replies");
     note.reply = queued(routing::compose_follow_up_received(case_number, m, fd.status,
-                                                             fd.still_missing, rules_.templates),
+                                                            fd.still_missing, rules_.templates),
                         "tacmail." + case_number + ".note-" + std::to_string(origin.uid) + "." +
                             std::to_string(origin.uidvalidity),
                         *verdict, now);

@@ -56,7 +56,7 @@ void collect_attachments(const mime_part& part, std::vector<attachment>& out) {
   if (!part.is_attachment()) return;
   attachment a;
   a.name = part.filename().value_or("");
-  a.type = to_utf8(part.media_type(), "").text;
+  a.type = valid_utf8(part.media_type());
   body_digest digest = part.digest ? *part.digest : digest_of(part.body);
   a.size = digest.size;
   a.sha256 = std::move(digest.sha256);

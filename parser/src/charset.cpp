@@ -214,6 +214,11 @@ static std::size_t utf8_seq(std::string_view s, std::size_t i) {
   return n;
 }
 
+std::string valid_utf8(std::string bytes) {
+  if (is_valid_utf8(bytes)) return bytes;
+  return to_utf8(bytes, "").text;
+}
+
 bool is_valid_utf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     if (static_cast<unsigned char>(s[i]) < 0x80) {

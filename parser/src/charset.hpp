@@ -27,6 +27,10 @@ struct utf8_view {
 };
 utf8_view to_utf8_view(std::string_view bytes, std::string_view declared, std::string& storage);
 
+/// `bytes` as valid UTF-8: as they are when they already are, else read as unlabeled text.
+/// For bytes that ought to be text but carry no charset (ids, dates, addresses, names).
+std::string valid_utf8(std::string bytes);
+
 bool is_valid_utf8(std::string_view s);
 bool is_ascii(std::string_view s);
 

@@ -79,8 +79,7 @@ bool only_space(std::string_view s) {
 std::string decode_header_text(std::string_view value) {
   // No encoded word (most headers): the value made UTF-8, its spaces collapsed.
   if (value.find("=?") == value.npos) {
-    if (is_valid_utf8(value)) return collapse_spaces(value);
-    return collapse_spaces(to_utf8(value, "").text);
+    return collapse_spaces(valid_utf8(std::string(value)));
   }
   std::string out;
   std::string plain;  // undecoded text waiting to be converted
@@ -92,7 +91,7 @@ std::string decode_header_text(std::string_view value) {
     pending_charset.clear();
   };
   auto flush_plain = [&] {
-    if (!plain.empty()) out += to_utf8(plain, "").text;
+    if (!plain.empty()) out += valid_utf8(std::move(plain));
     plain.clear();
   };
   std::size_t pos = 0;

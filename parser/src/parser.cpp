@@ -23,31 +23,21 @@ namespace {
 using namespace detail;
 
 // Header bytes that are not text (ids, dates, addresses) still end up in JSON: made valid UTF-8.
-// to_utf8 without a label hands valid UTF-8 back as it is, so that is only checked.
-std::string utf8(std::string_view bytes) {
-  if (is_valid_utf8(bytes)) return std::string(bytes);
-  return to_utf8(bytes, "").text;
-}
-
 std::vector<std::string> utf8_ids(std::string_view value) {
   std::vector<std::string> ids = parse_message_ids(value);
-  for (std::string& id : ids) {
-    if (!is_valid_utf8(id)) id = to_utf8(id, "").text;
-  }
+  for (std::string& id : ids) id = valid_utf8(std::move(id));
   return ids;
 }
 
-// collapse_spaces(utf8(bytes)), without the copy when the bytes are valid UTF-8.
 std::string collapse_spaces_utf8(std::string_view bytes) {
-  if (is_valid_utf8(bytes)) return collapse_spaces(bytes);
-  return collapse_spaces(to_utf8(bytes, "").text);
+  return collapse_spaces(valid_utf8(std::string(bytes)));
 }
 
 void read_headers(const mime_part& root, parsed_message& msg) {
   if (const std::string* s = root.header("Subject")) msg.subject = decode_header_text(*s);
   if (const std::string* f = root.header("From")) {
     mailbox_address from = parse_mailbox(*f);
-    if (from.address) msg.from_address = utf8(*from.address);
+    if (from.address) msg.from_address = valid_utf8(*from.address);
     msg.from_name = std::move(from.name);
   }
   if (const std::string* id = root.header("Message-ID")) {
@@ -154,7 +144,8 @@ request_source locate_request(const mime_part& root, const body_choice& body,
     if (inner.fields.count > 0) {
       inner.from_body = true;
       if (fwd->from) {
-        if (auto address = parse_mailbox(*fwd->from).address) inner.forwarded_from = utf8(*address);
+        if (auto address = parse_mailbox(*fwd->from).address)
+          inner.forwarded_from = valid_utf8(*address);
       }
       inner.forwarded_subject = fwd->subject;
       inner.note = "read the request from the forwarded message";
@@ -168,7 +159,7 @@ request_source locate_request(const mime_part& root, const body_choice& body,
     inner.fields = extract_fields(inner.request, labels);
     if (inner.fields.count > 0) {
       if (const std::string* f = message->header("From")) {
-        if (auto address = parse_mailbox(*f).address) inner.forwarded_from = utf8(*address);
+        if (auto address = parse_mailbox(*f).address) inner.forwarded_from = valid_utf8(*address);
       }
       if (const std::string* s = message->header("Subject")) {
         inner.forwarded_subject = decode_header_text(*s);
@@ -320,7 +311,7 @@ parsed_message parse_message(std::string_view raw, const config::product_catalog
     parse_into(raw, catalog, options.limits, *labels, msg);
     // Warnings quote header bytes (charset labels, names): they go to JSON and logs too.
     for (std::string& w : msg.warnings) {
-      if (!is_valid_utf8(w)) w = to_utf8(w, "").text;
+      w = valid_utf8(std::move(w));
     }
   } catch (const std::exception& e) {
     msg.kind = message_kind::unreadable;

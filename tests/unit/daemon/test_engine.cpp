@@ -195,8 +195,7 @@ TEST_SUITE("intake.engine") {
     // Outside the window (10 minutes), or with other text, it is a request of its own.
     mail_spec later = again;
     later.message_id = "req-3@acme.example.com";
-    CHECK(f.process(3, later, test_now() + std::chrono::minutes(11)).what ==
-          outcome::kind::opened);
+    CHECK(f.process(3, later, test_now() + std::chrono::minutes(11)).what == outcome::kind::opened);
     mail_spec other = again;
     other.message_id = "req-4@acme.example.com";
     other.body += "It also happens on Fridays.\r\n";

@@ -89,11 +89,11 @@ TEST_CASE("a plain rendering that flattened a table: the fields come from the HT
 }
 
 TEST_CASE("text an HTML alternative holds beyond the plain one (hidden) fills no field") {
-  const parsed_message m = parse_message(
-      alternative("Calls drop after five minutes since this morning.",
-                  "<p>Calls drop after five minutes since this morning.</p>"
-                  "<div style=\"display:none\">Company name: Hidden Corp</div>"),
-      test_catalog());
+  const parsed_message m =
+      parse_message(alternative("Calls drop after five minutes since this morning.",
+                                "<p>Calls drop after five minutes since this morning.</p>"
+                                "<div style=\"display:none\">Company name: Hidden Corp</div>"),
+                    test_catalog());
   CHECK(m.company == std::nullopt);
   CHECK(m.body_text == "Calls drop after five minutes since this morning.");
 }

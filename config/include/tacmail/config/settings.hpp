@@ -56,7 +56,7 @@ struct mailbox_settings {
 
 /// Where replies go out.
 struct smtp_settings {
-  std::string url;                    ///< smtp://host:port, or smtps://host:port when TLS is implicit
+  std::string url;                    ///< smtp://host:port; smtps:// whenever TLS is implicit
   tls_mode tls = tls_mode::starttls;  ///< default: implicit for an smtps:// url, else starttls
   std::optional<std::filesystem::path> ca_file;
   std::optional<std::string> username;
