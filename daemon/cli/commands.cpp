@@ -27,10 +27,17 @@ std::optional<config::loaded_config> load_or_report(const std::filesystem::path&
   return std::move(result.value);
 }
 
+// The read commands' view of the store: read-only, so nothing is created or changed. Before
+// the daemon's first run there is no database: that is an empty store, said on stderr.
 std::unique_ptr<store::sqlite_store> open_store(const config::loaded_config& c) {
   std::error_code ec;
   std::string detail;
-  auto store = store::sqlite_store::open(c.settings.storage.sqlite, ec, detail);
+  const std::filesystem::path& file = c.settings.storage.sqlite;
+  if (!std::filesystem::exists(file, ec)) {
+    std::cerr << file.string() << ": no database yet (tacmaild run creates it): nothing stored\n";
+    return store::sqlite_store::open(":memory:", ec, detail);
+  }
+  auto store = store::sqlite_store::open_read_only(file, ec, detail);
   if (!store) std::cerr << c.settings.storage.sqlite.string() << ": " << detail << "\n";
   return store;
 }

@@ -36,8 +36,7 @@ struct batch_lost : std::runtime_error {
 };
 
 struct sqlite_store::impl {
-  explicit impl(const std::filesystem::path& file)
-      : db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 5000) {}
+  impl(const std::filesystem::path& file, int flags) : db(file.string(), flags, 5000) {}
   SQLite::Database db;
   std::string last_error;
   bool batching = false;  ///< between begin_batch() and commit_batch()

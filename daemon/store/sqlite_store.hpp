@@ -16,6 +16,10 @@ class sqlite_store final : public case_store {
   /// `ec` set and `detail` saying what SQLite said.
   static std::unique_ptr<sqlite_store> open(const std::filesystem::path& file, std::error_code& ec,
                                             std::string& detail);
+  /// Opens an existing database for reading only (the CLI's read commands): nothing is created
+  /// or changed; a missing file is an error.
+  static std::unique_ptr<sqlite_store> open_read_only(const std::filesystem::path& file,
+                                                      std::error_code& ec, std::string& detail);
   ~sqlite_store() override;
 
   void begin_batch(std::error_code& ec) override;

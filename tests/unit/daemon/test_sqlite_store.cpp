@@ -50,6 +50,41 @@ TEST_SUITE("store.sqlite") {
     CHECK(raw.scalar("SELECT count(*) FROM cases") == "1");
   }
 
+  TEST_CASE("read-only open: reads what is there, creates and changes nothing") {
+    temp_dir dir;
+    const auto file = dir.path() / "cases.db";
+    std::error_code ec;
+    std::string detail;
+    CHECK(store::sqlite_store::open_read_only(file, ec, detail) == nullptr);
+    CHECK(ec == store::error::cannot_open);
+    CHECK(detail.find("no database") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(file));  // a mistyped path is not made a new store
+
+    std::string number;
+    {
+      auto s = open_store(file);
+      number = open_sample_case(*s, sample_request("m1@x.example"), 1, test_now());
+    }
+    auto reader = store::sqlite_store::open_read_only(file, ec, detail);
+    REQUIRE(reader != nullptr);
+    const auto cases = reader->list_cases(ec);
+    CHECK_FALSE(ec);
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0].case_number == number);
+    const auto now = test_now();
+    reader->open_case(store::new_case{sample_request("m2@x.example"), sample_decision(now),
+                                      store::message_origin{"tac", 1, 2}, now, ""},
+                      reply_maker(), ec);
+    CHECK(ec);  // writing through it fails
+    raw_db raw(file);
+    CHECK(raw.scalar("SELECT count(*) FROM cases") == "1");
+
+    const auto other = dir.path() / "other.db";
+    std::ofstream{other};  // an empty file: a database without tacmail's tables
+    CHECK(store::sqlite_store::open_read_only(other, ec, detail) == nullptr);
+    CHECK(detail.find("not a tacmail database") != std::string::npos);
+  }
+
   TEST_CASE("opening twice keeps the data and the schema is applied idempotently") {
     temp_dir dir;
     const auto file = dir.path() / "cases.db";
