@@ -221,8 +221,8 @@ bool is_closing(std::string_view line) {
       (line.front() == '-' || line.front() == '_' || line.front() == '=')) {
     return true;
   }
-  char buffer[max_closing];
-  const std::string_view key(buffer, alnum_key_to(line, buffer));
+  char buffer[max_closing + 1];
+  const std::string_view key(buffer, alnum_key_to(line, buffer, max_closing));
   for (const std::string& c : keys) {
     if (key == c) return true;
   }

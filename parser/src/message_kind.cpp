@@ -40,10 +40,6 @@ std::optional<std::string> nine_digits(std::string_view s, std::size_t pos) {
   return std::string(s.substr(pos, 9));
 }
 
-bool is_word_char(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // "<keyword>[ number|no|#|:]* NNNNNNNNN" at any word start in `text`; keywords in lower case.
 std::optional<std::string> keyword_number(std::string_view text,
                                           std::initializer_list<std::string_view> keywords) {
@@ -56,11 +52,11 @@ std::optional<std::string> keyword_number(std::string_view text,
   }
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (!starts[static_cast<unsigned char>(text[i])]) continue;
-    if (i > 0 && is_word_char(text[i - 1])) continue;
+    if (i > 0 && is_ascii_alnum(text[i - 1])) continue;
     for (std::string_view kw : keywords) {
       if (!istarts_with(text.substr(i), kw)) continue;
       std::size_t j = i + kw.size();
-      if (j < text.size() && is_word_char(text[j]) && !is_digit(text[j])) continue;
+      if (j < text.size() && is_ascii_alnum(text[j]) && !is_digit(text[j])) continue;
       // Fillers between the keyword and the number: "number", "no.", "#", ":", "ID".
       for (int guard = 0; guard < 6 && j < text.size(); ++guard) {
         while (j < text.size() && (text[j] == ' ' || text[j] == '#' || text[j] == ':' ||
@@ -71,7 +67,7 @@ std::optional<std::string> keyword_number(std::string_view text,
         static constexpr std::string_view fillers[] = {"number", "nr", "no", "id", "ref"};
         for (std::string_view filler : fillers) {
           if (istarts_with(text.substr(j), filler) &&
-              (j + filler.size() >= text.size() || !is_word_char(text[j + filler.size()]))) {
+              (j + filler.size() >= text.size() || !is_ascii_alnum(text[j + filler.size()]))) {
             j += filler.size();
             skipped = true;
             break;

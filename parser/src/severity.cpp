@@ -9,29 +9,20 @@
 namespace tacmail::parser::detail {
 namespace {
 
-constexpr std::array<bool, 256> alnum_bytes = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) {
-    table[static_cast<std::size_t>(c)] =
-        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  }
-  return table;
-}();
-
-bool is_alnum(char c) { return alnum_bytes[static_cast<unsigned char>(c)]; }
-
 // A digit 1-4 standing alone at `pos` (not part of a longer number such as a version).
 std::optional<int> lone_digit(std::string_view s, std::size_t pos) {
   if (pos >= s.size() || s[pos] < '1' || s[pos] > '4') return std::nullopt;
   if (pos + 1 < s.size()) {
     const char next = s[pos + 1];
-    if (is_alnum(next)) return std::nullopt;
+    if (is_ascii_alnum(next)) return std::nullopt;
     if (next == '.' && pos + 2 < s.size() && is_digit(s[pos + 2])) return std::nullopt;
   }
   return s[pos] - '0';
 }
 
-bool word_start(std::string_view s, std::size_t pos) { return pos == 0 || !is_alnum(s[pos - 1]); }
+bool word_start(std::string_view s, std::size_t pos) {
+  return pos == 0 || !is_ascii_alnum(s[pos - 1]);
+}
 
 // Words a severity field may hold instead of a number (DOMAIN.md's severity table).
 std::optional<int> severity_words(std::string_view v) {
@@ -190,7 +181,7 @@ severity_result decide_severity(const severity_input& in) {
   bool in_word = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const bool was_in_word = in_word;
-    in_word = is_alnum(text[i]);
+    in_word = is_ascii_alnum(text[i]);
     if (!in_word || was_in_word) continue;
     if (may_start_severity[static_cast<unsigned char>(text[i])]) {
       if (auto n = severity_after_start(text, i)) {

@@ -144,16 +144,6 @@ std::string tidy_text(std::string_view text) {
   return out;
 }
 
-std::size_t alnum_key_to(std::string_view s, char* out) {
-  std::size_t n = 0;
-  for (char c : s) {
-    const char k = key_byte(c);
-    out[n] = k;
-    n += k != 0 ? 1 : 0;
-  }
-  return n;
-}
-
 std::size_t alnum_key_to(std::string_view s, char* out, std::size_t limit) {
   // Branch-free: every byte is written, and only a kept one advances (out has room for
   // limit + 1 bytes, and n never passes limit + 1).
@@ -167,8 +157,8 @@ std::size_t alnum_key_to(std::string_view s, char* out, std::size_t limit) {
 }
 
 std::string alnum_key(std::string_view s) {
-  std::string out(s.size(), '\0');
-  out.resize(alnum_key_to(s, out.data()));
+  std::string out(s.size() + 1, '\0');
+  out.resize(alnum_key_to(s, out.data(), s.size()));
   return out;
 }
 

@@ -17,6 +17,18 @@ inline bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+/// An ASCII letter or digit: what a word is made of where words are looked for by position.
+inline bool is_ascii_alnum(char c) {
+  static constexpr std::array<bool, 256> table = [] {
+    std::array<bool, 256> t{};
+    for (int b = 0; b < 256; ++b) {
+      t[static_cast<std::size_t>(b)] =
+          (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+    }
+    return t;
+  }();
+  return table[static_cast<unsigned char>(c)];
+}
 /// The value of a hex digit (either case), -1 for any other byte.
 inline int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -149,8 +161,6 @@ inline char key_byte(char c) {
 /// Lower-case letters and digits only: "Cisco Web-Ex  Calling" -> "ciscowebexcalling".
 /// Non-ASCII bytes are kept so that UTF-8 names still compare.
 std::string alnum_key(std::string_view s);
-/// alnum_key written to `out`, which has room for s.size() bytes; returns its length.
-std::size_t alnum_key_to(std::string_view s, char* out);
 /// alnum_key written to `out` (room for limit + 1 bytes) up to limit + 1 bytes: a result over
 /// `limit` says only that the key is longer than that.
 std::size_t alnum_key_to(std::string_view s, char* out, std::size_t limit);
