@@ -154,12 +154,12 @@ void read_domains(error_sink& errors, const field& where, std::vector<std::strin
   std::vector<std::string> out;
   bool ok = true;
   for (const auto& item : *items) {
-    auto text = read_string(errors, item);
-    if (text && text->find_first_of("@ \t") != std::string::npos) {
+    const auto text = read_string(errors, item);
+    const bool domain = text && text->find_first_of("@ \t") == std::string::npos;
+    if (text && !domain) {
       errors.add(item.line, item.path, "expected a domain such as gmail.com, got '" + *text + "'");
-      text.reset();
     }
-    if (!text) {
+    if (!domain) {
       ok = false;
       continue;
     }
