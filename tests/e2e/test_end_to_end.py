@@ -16,7 +16,6 @@ import email.utils
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import unittest
@@ -72,12 +71,6 @@ def _load_samples():
     return out
 
 
-
-
-
-
-
-
 class EndToEndTest(unittest.TestCase):
     maxDiff = None
 
@@ -86,11 +79,8 @@ class EndToEndTest(unittest.TestCase):
         tacmaild_path()  # fail first and clearly when there is no binary
         cls.samples = _load_samples()
         cls.dir = tempfile.mkdtemp(prefix="tacmail-e2e-")
-        try:
+        with ts.tear_down_on_failure(cls.tearDownClass):
             cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def _start(cls):
@@ -125,10 +115,7 @@ class EndToEndTest(unittest.TestCase):
             server = getattr(cls, name, None)
             if server is not None:
                 server.stop()
-        if os.environ.get("TACMAIL_KEEP"):
-            sys.stderr.write(f"[TACMAIL_KEEP: work directory kept at {cls.dir}]\n")
-        else:
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        ts.remove_work_dir(cls.dir)
 
     @classmethod
     def _cases(cls):

@@ -59,16 +59,10 @@ class FaultTest(unittest.TestCase):
     def setUp(self):
         fs.tacmaild_path()
         self.dir = tempfile.mkdtemp(prefix=f"tacmail-faults-{self._testMethodName[5:20]}-")
-        self.addCleanup(self._cleanup_dir)
+        self.addCleanup(ts.remove_work_dir, self.dir)
         self.addCleanup(fs.stop_all)
         self.log = os.path.join(self.dir, "tacmaild.log")
         self.db = os.path.join(self.dir, "cases.db")
-
-    def _cleanup_dir(self):
-        if os.environ.get("TACMAIL_KEEP"):
-            report(f"TACMAIL_KEEP: work directory kept at {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- servers and config ------------------------------------------------------------------
     def start_servers(self, tls="implicit"):

@@ -19,7 +19,6 @@ Figures (latencies, counts at the kill) are printed to stderr in [brackets].
 import imaplib
 import os
 import re
-import shutil
 import socket
 import ssl
 import statistics
@@ -46,14 +45,8 @@ class ImapTest(unittest.TestCase):
     def setUp(self):
         ims.tacmaild_path()
         self.dir = tempfile.mkdtemp(prefix="tacmail-imap-")
-        self.addCleanup(self._remove_dir)
+        self.addCleanup(ts.remove_work_dir, self.dir, self.id())
         self._servers = []
-
-    def _remove_dir(self):
-        if os.environ.get("TACMAIL_KEEP"):
-            note(f"TACMAIL_KEEP: {self.id()} kept {self.dir}")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- servers and config ----------------------------------------------------------------
     def dovecot(self, name="dovecot", cls=ts.DovecotServer, **kw):

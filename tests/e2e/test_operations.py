@@ -13,7 +13,6 @@ Waits poll a condition with a deadline (generous: a slow 2-core machine must pas
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -43,12 +42,9 @@ _module = {}
 def setUpModule():
     ops.tacmaild_path()  # fail first and clearly when there is no binary
     _module["dir"] = tempfile.mkdtemp(prefix="tacmail-ops-")
-    try:
+    with ts.tear_down_on_failure(tearDownModule):
         _module["dovecot"] = ts.DovecotServer(os.path.join(_module["dir"], "dovecot"),
                                               tls="implicit", users=USERS)
-    except BaseException:
-        tearDownModule()
-        raise
 
 
 def tearDownModule():
@@ -57,10 +53,7 @@ def tearDownModule():
         _module["dovecot"].stop()
     if locked_retries[0]:
         sys.stderr.write(f"[CLI retried {locked_retries[0]} time(s) on '{LOCKED}']\n")
-    if os.environ.get("TACMAIL_KEEP"):
-        sys.stderr.write(f"[TACMAIL_KEEP: work directory kept at {_module.get('dir')}]\n")
-    elif _module.get("dir"):
-        shutil.rmtree(_module["dir"], ignore_errors=True)
+    ts.remove_work_dir(_module["dir"])
 
 
 def load_samples():
@@ -422,11 +415,8 @@ class ProcessedMailTest(unittest.TestCase, Ops):
         cls.sink = ts.SmtpSink(os.path.join(cls.dir, "smtp"))
         cls.daemon = None
         cls.sock = None
-        try:
+        with ts.tear_down_on_failure(cls.tearDownClass):
             cls._start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def _start(cls):
@@ -922,16 +912,8 @@ class SecretsTest(DaemonTestCase):
 class StoreConcurrencyTest(unittest.TestCase, Ops):
     def test_60_cli_waits_for_a_writer_instead_of_failing(self):
         """`cases list` while another connection (the daemon: every status tick, every mail)
-        holds the store's write lock must wait (the store has a 5 s busy timeout), not fail.
-
-        BUG: sqlite_store::open runs its schema script in a DEFERRED transaction whose first
-        statements only read (CREATE TABLE IF NOT EXISTS) and then write (INSERT OR IGNORE
-        INTO meta). Upgrading a read transaction to a write while another connection writes
-        returns SQLITE_BUSY at once: SQLite does not call the busy handler for that upgrade.
-        So every CLI command fails with "database is locked" (exit 1) whenever it starts
-        while the daemon writes. Fix: BEGIN IMMEDIATE there
-        (SQLite::Transaction t(p->db, SQLite::TransactionBehavior::IMMEDIATE)); add_note has
-        the same read-then-write shape."""
+        holds the store's write lock must not fail: the read commands open the store read-only,
+        and in WAL mode a reader does not wait for the writer."""
         d = self.new_dir("t60")
         cfg = os.path.join(d, "tacmaild.yaml")
         db = os.path.join(d, "cases.db")
@@ -942,8 +924,14 @@ class StoreConcurrencyTest(unittest.TestCase, Ops):
                     " username: u, password_file: pw}\n"
                     "smtp: {url: \"smtp://127.0.0.1:2\", tls: none, from: \"a@b.example\"}\n"
                     f"storage: {{sqlite: {json.dumps(db)}}}\n")
-        r = ops.run_tacmaild("cases", "list", "--config", cfg)  # creates the store
-        self.assertEqual(r.returncode, 0, ops.describe(r))
+        # The read commands create nothing: before a run there is no store, and they say so.
+        r = ops.run_tacmaild("cases", "list", "--config", cfg, "--json")
+        self.assertEqual((r.returncode, r.stdout), (0, ""), ops.describe(r))
+        self.assertIn("no database yet", r.stderr)
+        self.assertFalse(os.path.exists(db), "a read command created the store")
+        # A run creates it (the IMAP server is unreachable: nothing else happens).
+        ops.run_tacmaild("run", "--once", "--config", cfg)
+        self.assertTrue(os.path.exists(db), "run --once did not create the store")
 
         import sqlite3
         import threading

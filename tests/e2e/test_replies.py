@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 
 import ops_support as ops
 import reply_support as rs
+import tacmail_servers as ts
 from reply_support import mid
 
 EVIL = "evil@example.com"
@@ -56,11 +57,8 @@ class ReplyTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         ops.tacmaild_path()  # fail first and clearly when there is no binary
-        try:
+        with ts.tear_down_on_failure(cls.tearDownClass):
             cls.prepare()
-        except BaseException:
-            cls.tearDownClass()  # unittest does not call it when setUpClass fails
-            raise
 
     @classmethod
     def prepare(cls):
@@ -462,37 +460,36 @@ class ContentSafetyTest(ReplyTestCase):
 
         # Header injection: raw (folded and bare CR) and RFC 2047-encoded CRLF.
         add("subject_folded", "inj1@acme-corp.example",
-            subject_line="Subject: Help with Cisco BroadWorks\r\n Bcc: " + EVIL)
+            subject="Help with Cisco BroadWorks\r\n Bcc: " + EVIL)
         add("subject_bare_cr", "inj2@acme-corp.example",
-            subject_line="Subject: Help with HIPCOM\rBcc: " + EVIL, product="HIPCOM")
+            subject="Help with HIPCOM\rBcc: " + EVIL, product="HIPCOM")
         add("subject_encoded", "inj3@acme-corp.example",
-            subject_line="Subject: " + rs.encoded_word(
+            subject=rs.encoded_word(
                 "Help with BroadCloud\r\nBcc: " + EVIL + "\r\nX-Injected: yes"),
             product="BroadCloud")
         add("subject_encoded_nul_lf", "inj10@acme-corp.example",
-            subject_line="Subject: " + rs.encoded_word(
+            subject=rs.encoded_word(
                 "Help with UC-One\x00\nBcc: " + EVIL + "\rCc: " + EVIL),
             product="UC-One SaaS")
         add("from_display_encoded", "inj4@acme-corp.example",
-            from_line="From: " + rs.encoded_word("Pat\r\nBcc: " + EVIL)
-                      + " <inj4@acme-corp.example>")
+            display=rs.encoded_word("Pat\r\nBcc: " + EVIL))
         add("from_display_quoted", "inj5@acme-corp.example",
-            from_line='From: "Pat\r\n Bcc: ' + EVIL + '" <inj5@acme-corp.example>')
+            display='"Pat\r\n Bcc: ' + EVIL + '"')
         add("reply_to", "inj6@acme-corp.example", headers=[("Reply-To", EVIL)])
         add("reply_to_encoded", "inj7@acme-corp.example",
             headers=[("Reply-To", rs.encoded_word("x\r\nBcc: y") + " <" + EVIL + ">")])
         folded_id = f"inj8-{rs.unique()}@acme-corp.example"
         add("message_id_folded", "inj8@acme-corp.example", message_id=folded_id,
-            message_id_line=f"Message-ID: <{folded_id}>\r\n Bcc: {EVIL}")
+            message_id_header=f"<{folded_id}>\r\n Bcc: {EVIL}")
         add("message_id_encoded", "inj9@acme-corp.example",
-            message_id_line="Message-ID: <" + rs.encoded_word("id\r\nBcc: " + EVIL)
-                            + "@acme-corp.example>")
+            message_id_header="<" + rs.encoded_word("id\r\nBcc: " + EVIL)
+                              + "@acme-corp.example>")
         # Format.
         add("non_ascii", "fmt1@acme-corp.example",
-            subject_line="Subject: " + rs.encoded_word("Störung Cisco BroadWorks"))
+            subject=rs.encoded_word("Störung Cisco BroadWorks"))
         long_words = " ".join(f"word{i:04d}" for i in range(250))
         add("long_subject", "fmt2@acme-corp.example",
-            subject_line="Subject: Cisco BroadWorks " + "\r\n ".join(
+            subject="Cisco BroadWorks " + "\r\n ".join(
                 long_words[i:i + 60] for i in range(0, len(long_words), 60)))
         add("plain", "fmt3@acme-corp.example", subject="Cisco BroadWorks plain request")
         # DMARC guard.

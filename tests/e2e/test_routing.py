@@ -16,7 +16,6 @@ import email.utils
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 import unittest
@@ -32,12 +31,6 @@ PHONE_NUMBERS = ["US/Canada: 1-800-553-2447", "UK: +44 20 8824 8444"]
 
 def _mid(value):
     return (value or "").strip().strip("<>").strip()
-
-
-
-
-
-
 
 
 def request_body(company="Acme Corp", contact="Jane Doe", phone="+1 555 0100",
@@ -86,7 +79,7 @@ class RoutingEndToEndTest(unittest.TestCase):
     def setUpClass(cls):
         tacmaild_path()  # fail first and clearly when there is no binary
         cls.dir = tempfile.mkdtemp(prefix="tacmail-routing-")
-        try:
+        with ts.tear_down_on_failure(cls.tearDownClass):
             cls.dovecot = ts.DovecotServer(os.path.join(cls.dir, "dovecot"), tls="implicit")
             cls.sink = ts.SmtpSink(os.path.join(cls.dir, "smtp"))
             cls.db = os.path.join(cls.dir, "cases.db")
@@ -101,9 +94,6 @@ class RoutingEndToEndTest(unittest.TestCase):
             check = run_tacmaild("check-config", "--config", cls.cfg)
             if check.returncode != 0:
                 raise RuntimeError("the test config is invalid:\n" + describe(check))
-        except BaseException:
-            cls.tearDownClass()
-            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -111,10 +101,7 @@ class RoutingEndToEndTest(unittest.TestCase):
             server = getattr(cls, name, None)
             if server is not None:
                 server.stop()
-        if os.environ.get("TACMAIL_KEEP"):
-            sys.stderr.write(f"[TACMAIL_KEEP: work directory kept at {cls.dir}]\n")
-        else:
-            shutil.rmtree(cls.dir, ignore_errors=True)
+        ts.remove_work_dir(cls.dir)
 
     # -- helpers -----------------------------------------------------------------------------
     def deliver(self, *raws):

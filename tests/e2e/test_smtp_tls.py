@@ -24,7 +24,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import unittest
@@ -116,7 +115,7 @@ def tls_env(name, mode, scheme, tls, ca_file, cert, key, auth=None, password_fil
     url: SCHEME://127.0.0.1:PORT, tls: TLS, ca_file: CA_FILE (and username/password_file
     when auth is given)."""
     env = rs.ReplyEnv(f"tls-{name}", sink_running=False)
-    try:
+    with ts.tear_down_on_failure(env.close):
         port = env.sink.port
         env.sink = TlsSmtpSink(os.path.join(env.dir, "tls-smtp"), port, mode, cert, key, auth)
         lines = [f"  url: {scheme}://{ts.HOST}:{port}", f"  tls: {tls}",
@@ -135,10 +134,7 @@ def tls_env(name, mode, scheme, tls, ca_file, cert, key, auth=None, password_fil
             raise RuntimeError(f"cannot find the smtp url/tls lines in {env.cfg}:\n{text}")
         with open(env.cfg, "w", encoding="utf-8") as f:
             f.write(text.replace(old, "\n".join(lines) + "\n"))
-        return env
-    except BaseException:
-        env.close()
-        raise
+    return env
 
 
 class SmtpTlsTestCase(unittest.TestCase):
@@ -165,12 +161,8 @@ class SmtpTlsTestCase(unittest.TestCase):
     def workroot(self):
         if self.tls_dir is None:
             self.tls_dir = tempfile.mkdtemp(prefix="tacmail-smtptls-certs-")
-            self.addCleanup(self._remove_tls_dir)
+            self.addCleanup(ts.remove_work_dir, self.tls_dir)
         return self.tls_dir
-
-    def _remove_tls_dir(self):
-        if not os.environ.get("TACMAIL_KEEP"):
-            shutil.rmtree(self.tls_dir, ignore_errors=True)
 
     def make_env(self, *args, **kwargs):
         self.env = tls_env(*args, **kwargs)

@@ -13,7 +13,6 @@ Every wait polls a condition with a deadline; nothing relies on a fixed sleep be
 """
 
 import atexit
-import email.utils
 import json
 import os
 import re
@@ -26,20 +25,20 @@ import threading
 import time
 
 import tacmail_servers as ts
-from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
-                          list_json, mid)
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until, list_json, mid
+
+# What the tests use as ims.NAME, tacmaild_cli's helpers among them.
+__all__ = [
+    "HOST", "cases", "quarantine_list", "count_cases", "make_mail", "write_imap_config",
+    "mailbox_for", "write_secret", "set_dovecot_passwords", "kill_dovecot", "make_certificate",
+    "imap_flags", "maildir_ids", "message_ids", "TcpRelay", "Daemon",
+    "tacmaild_path", "run_tacmaild", "describe", "wait_until", "mid",
+]
 
 HOST = ts.HOST
 
 
 # -- tacmaild ------------------------------------------------------------------------------
-
-
-
-
-
-
-
 
 def cases(config):
     """Every case as a dict (`cases list --json`)."""
@@ -91,14 +90,7 @@ def make_mail(subject=None, size=None, message_id=None, sender=None):
         while len(body) < size:
             body += line
     body += "\r\nRegards,\r\nPat\r\n"
-    raw = (f"From: Pat Jones <{sender}>\r\n"
-           f"To: tac@example.com\r\n"
-           f"Subject: {subject}\r\n"
-           f"Date: {email.utils.formatdate(localtime=False)}\r\n"
-           f"Message-ID: <{message_id}>\r\n"
-           f"MIME-Version: 1.0\r\n"
-           f"Content-Type: text/plain; charset=UTF-8\r\n"
-           f"\r\n{body}")
+    raw = ts.request_headers(sender, subject, message_id, display_name="Pat Jones") + body
     return raw.encode(), message_id
 
 

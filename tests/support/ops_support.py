@@ -8,7 +8,6 @@ required (tls_smtp_sink.py --mode plain --auth-file). make_mail builds a support
 Every wait polls a condition with a deadline; nothing here asserts on a fixed sleep.
 """
 
-import email.utils
 import http.client
 import os
 import re
@@ -19,20 +18,18 @@ import threading
 import time
 
 import tacmail_servers as ts
-from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
-                          json_lines, mid)
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until, json_lines, mid
+
+# What the tests use as ops.NAME, tacmaild_cli's helpers among them.
+__all__ = [
+    "HERE", "SAMPLES", "REPO", "free_port", "Daemon", "stop_all_daemons", "NotifySocket",
+    "AuthSmtpSink", "make_mail", "http_get", "parse_prometheus", "metric",
+    "tacmaild_path", "run_tacmaild", "describe", "wait_until", "json_lines", "mid",
+]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAMPLES = os.path.normpath(os.path.join(HERE, "..", "data", "samples"))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-
-
-
-
-
-
-
-
 
 
 def free_port():
@@ -294,15 +291,8 @@ def make_mail(subject, product=None, severity=3, company="Acme Corp", contract="
     body = "Hello TAC,\r\n\r\n" + "".join(
         f"{label}: {value}\r\n" for key, label, value in fields if key not in omit and value)
     body += "\r\nRegards,\r\nPat\r\n"
-    raw = (f"From: Pat Jones <{sender}>\r\n"
-           f"To: tac@example.com\r\n"
-           f"Subject: {subject}\r\n"
-           f"Date: {email.utils.formatdate(localtime=False)}\r\n"
-           f"Message-ID: <{message_id}>\r\n"
-           f"MIME-Version: 1.0\r\n"
-           f"Content-Type: text/plain; charset=UTF-8\r\n"
-           f"Content-Transfer-Encoding: 8bit\r\n"
-           f"\r\n{body}")
+    raw = ts.request_headers(sender, subject, message_id, display_name="Pat Jones",
+                             extra=["Content-Transfer-Encoding: 8bit"]) + body
     return raw.encode(), message_id
 
 

@@ -16,7 +16,6 @@ import email.utils
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -58,14 +57,15 @@ def unique():
 
 
 def request(subject, sender="pat.jones@acme-corp.example", display="Pat Jones",
-            product="Cisco BroadWorks", severity=3, headers=(), from_line=None,
-            subject_line=None, message_id=None, message_id_line=None, body_extra="",
-            company="Acme Corp", contract="91234567", contact_name="Pat Jones"):
+            product="Cisco BroadWorks", severity=3, headers=(), message_id=None,
+            message_id_header=None, body_extra="", company="Acme Corp", contract="91234567",
+            contact_name="Pat Jones"):
     """A complete support request (every DOMAIN.md field, entitled contract) as raw bytes.
 
-    headers: extra (name, value) pairs, written verbatim; from_line / subject_line /
-    message_id_line replace the whole header line (without CRLF) for injection tests.
-    Returns (raw bytes, message id without brackets)."""
+    subject, display (the From display name) and headers (extra (name, value) pairs) are
+    written verbatim, so injection tests can fold them or put encoded words in them;
+    message_id_header, a whole Message-ID value starting with "<", replaces the one made of
+    message_id. Returns (raw bytes, message id without brackets)."""
     n = unique()
     message_id = message_id or f"req-{n}@acme-corp.example"
     fields = [
@@ -84,19 +84,11 @@ def request(subject, sender="pat.jones@acme-corp.example", display="Pat Jones",
     ]
     body = "Hello TAC,\r\n\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields)
     body += body_extra + f"\r\nRegards,\r\nPat ({n})\r\n"
-    lines = [
-        from_line or f"From: {display} <{sender}>",
-        f"To: {OWN_ADDRESS}",
-        subject_line or f"Subject: {subject}",
-        f"Date: {email.utils.formatdate(localtime=False)}",
-        message_id_line or f"Message-ID: <{message_id}>",
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding: 8bit",
-    ]
-    lines += [f"{name}: {value}" for name, value in headers]
-    raw = "\r\n".join(lines) + "\r\n\r\n" + body
-    return raw.encode("utf-8"), message_id
+    head = ts.request_headers(sender, subject, message_id_header or message_id,
+                              display_name=display,
+                              extra=["Content-Transfer-Encoding: 8bit",
+                                     *(f"{name}: {value}" for name, value in headers)])
+    return (head + body).encode("utf-8"), message_id
 
 
 def bounce(original_to, original_mid, sender="MAILER-DAEMON@relay.example.net",
@@ -138,7 +130,7 @@ class ReplyEnv:
         self.dir = tempfile.mkdtemp(prefix=f"tacmail-replies-{name}-")
         self.daemon = None
         self.locked = 0
-        try:
+        with ts.tear_down_on_failure(self.close):
             self.dovecot = ts.DovecotServer(os.path.join(self.dir, "dovecot"), tls="implicit")
             self.sink = ts.SmtpSink(os.path.join(self.dir, "smtp"), start=False)
             self.sink.port = ts.free_port()
@@ -159,9 +151,6 @@ class ReplyEnv:
                 extra = f"routing:\n  contracts_file: {json.dumps(CONTRACTS)}\n" + extra
             self.cfg = write_config(os.path.join(self.dir, "tacmaild.yaml"), self.dovecot,
                                     self.sink, self.db, smtp_lines, extra, from_header)
-        except BaseException:
-            self.close()
-            raise
 
     def close(self):
         if self.locked:
@@ -174,10 +163,7 @@ class ReplyEnv:
             server = getattr(self, name, None)
             if server is not None:
                 server.stop()
-        if os.environ.get("TACMAIL_KEEP"):
-            sys.stderr.write(f"[TACMAIL_KEEP: work directory kept at {self.dir}]\n")
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        ts.remove_work_dir(self.dir)
 
     # -- mail in ---------------------------------------------------------------------------
     def append(self, raw):

@@ -74,6 +74,16 @@ class SpoolHandler:
         return "250 2.0.0 OK queued as %04d" % self.seq
 
 
+def serve_until_signalled(controller):
+    """Lets a started aiosmtpd controller serve until SIGTERM or SIGINT, then stops it."""
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.run_until_complete(stop.wait())
+    controller.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -89,13 +99,7 @@ def main():
                             enable_SMTPUTF8=True, ident="tacmail test sink")
     controller.start()
     print(f"smtp_sink: listening on {args.host}:{args.port}, spool {spool}", flush=True)
-
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    loop.run_until_complete(stop.wait())
-    controller.stop()
+    serve_until_signalled(controller)
 
 
 if __name__ == "__main__":

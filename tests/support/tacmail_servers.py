@@ -5,12 +5,18 @@ CA and certificate, config, logs and maildirs inside one work directory; SmtpSin
 smtp_sink.py (aiosmtpd) and reads back what it accepted; write_config writes a tacmaild YAML
 pointing at both. Every process started here is stopped at interpreter exit, and its process
 group dies with the test process (PR_SET_PDEATHSIG), so a failing test leaves no orphans.
+
+Shared by every e2e suite as well: request_headers (the header block of a support request),
+tear_down_on_failure (undo a setUpClass / setUpModule that raised) and remove_work_dir (a
+test's work directory, kept when TACMAIL_KEEP is set).
 """
 
 import atexit
+import contextlib
 import ctypes
 import email
 import email.policy
+import email.utils
 import imaplib
 import json
 import os
@@ -502,6 +508,58 @@ class SmtpSink:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# -- shared by the test suites ----------------------------------------------------------------
+
+def request_headers(sender, subject, message_id, display_name=None, date=None, extra=()):
+    """The header block of a support request to tac@example.com: From, To, Subject, Date,
+    Message-ID, MIME-Version, Content-Type (text/plain, UTF-8), then the `extra` header lines
+    (without line ends) in order. Returns a str with CRLF line ends, ending in the blank line
+    that separates it from the body.
+
+    From is "display_name <sender>", or the bare sender without a display name. date: the
+    Date value, default now (RFC 5322, UTC). message_id: without angle brackets; a value that
+    starts with "<" is written as it is (for malformed or injected Message-IDs). Every value
+    is written verbatim, so a test can put folding or injection attempts into one."""
+    if not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+    lines = [
+        f"From: {display_name} <{sender}>" if display_name else f"From: {sender}",
+        "To: tac@example.com",
+        f"Subject: {subject}",
+        f"Date: {date or email.utils.formatdate(localtime=False)}",
+        f"Message-ID: {message_id}",
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=UTF-8",
+        *extra,
+    ]
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+@contextlib.contextmanager
+def tear_down_on_failure(tear_down):
+    """Runs tear_down() and re-raises when the body raises anything (KeyboardInterrupt too).
+
+    For a setUpClass or setUpModule, whose tearDownClass / tearDownModule unittest calls only
+    after it succeeded, and for constructors that start servers: the servers and work
+    directory of a setup that failed half-way would otherwise outlive the test."""
+    try:
+        yield
+    except BaseException:
+        tear_down()
+        raise
+
+
+def remove_work_dir(path, owner=None):
+    """Removes a test's work directory; when TACMAIL_KEEP is set, keeps it and says where on
+    stderr instead. owner (e.g. a test id) is named in that message."""
+    if os.environ.get("TACMAIL_KEEP"):
+        of = f" of {owner}" if owner else ""
+        sys.stderr.write(f"\n[TACMAIL_KEEP: work directory{of} kept at {path}]\n")
+        sys.stderr.flush()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _yaml_str(s):

@@ -24,11 +24,9 @@ Runs until SIGTERM or SIGINT.
 """
 
 import argparse
-import asyncio
 import datetime
 import json
 import os
-import signal
 import ssl
 import sys
 
@@ -36,7 +34,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from smtp_sink import SpoolHandler, _write_atomic  # noqa: E402
+from smtp_sink import SpoolHandler, _write_atomic, serve_until_signalled  # noqa: E402
 
 
 def log(text):
@@ -161,13 +159,7 @@ def main():
     controller.start()
     log(f"listening on {args.host}:{args.port} mode {args.mode}"
         f"{' with AUTH' if args.auth_file else ''}, spool {spool}")
-
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    loop.run_until_complete(stop.wait())
-    controller.stop()
+    serve_until_signalled(controller)
 
 
 if __name__ == "__main__":
