@@ -37,7 +37,7 @@ std::unique_ptr<store::sqlite_store> open_store(const config::loaded_config& c) 
     std::cerr << file.string() << ": no database yet (tacmaild run creates it): nothing stored\n";
     return store::sqlite_store::open(":memory:", ec, detail);
   }
-  auto store = store::sqlite_store::open_read_only(file, ec, detail);
+  auto store = store::sqlite_store::open(file, ec, detail, store::sqlite_store::access::read_only);
   if (!store) std::cerr << c.settings.storage.sqlite.string() << ": " << detail << "\n";
   return store;
 }

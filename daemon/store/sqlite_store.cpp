@@ -213,47 +213,38 @@ void insert_message(SQLite::Database& db, const std::optional<std::string>& case
 }  // namespace
 
 std::unique_ptr<sqlite_store> sqlite_store::open(const std::filesystem::path& file,
-                                                 std::error_code& ec, std::string& detail) {
+                                                 std::error_code& ec, std::string& detail,
+                                                 access mode) {
+  const bool read_only = mode == access::read_only;
+  std::error_code exists_ec;
+  if (read_only && !std::filesystem::exists(file, exists_ec)) {
+    ec = error::cannot_open;
+    detail = "no database here (tacmaild run creates it)";
+    return nullptr;
+  }
   try {
-    auto p = std::make_unique<impl>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    // WAL lets `cases list` read while the daemon writes; FULL makes each commit durable.
-    p->db.exec("PRAGMA journal_mode=WAL");
-    p->db.exec("PRAGMA synchronous=FULL");
-    p->db.exec("PRAGMA foreign_keys=ON");
-    // Only a new database is written to here, so readers (`cases list` while the daemon
-    // works) never wait for the write lock. user_version is the schema version.
+    auto p = std::make_unique<impl>(
+        file, read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    if (!read_only) {
+      // WAL lets `cases list` read while the daemon writes; FULL makes each commit durable.
+      p->db.exec("PRAGMA journal_mode=WAL");
+      p->db.exec("PRAGMA synchronous=FULL");
+      p->db.exec("PRAGMA foreign_keys=ON");
+    }
+    // Only a new database is written to here, so a second writer opening the store waits for
+    // the lock rather than failing. user_version is the schema version.
     if (p->db.execAndGet("PRAGMA user_version").getInt() < 1) {
+      if (read_only) {
+        ec = error::cannot_open;
+        detail = "not a tacmail database (it has no case tables)";
+        return nullptr;
+      }
       SQLite::Transaction t(p->db, SQLite::TransactionBehavior::IMMEDIATE);
       if (p->db.execAndGet("PRAGMA user_version").getInt() < 1) {
         p->db.exec(schema);
         p->db.exec("PRAGMA user_version = 1");
       }
       t.commit();
-    }
-    ec.clear();
-    return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));
-  } catch (const SQLite::Exception& e) {
-    ec = classify(e);
-    detail = e.what();
-  }
-  return nullptr;
-}
-
-std::unique_ptr<sqlite_store> sqlite_store::open_read_only(const std::filesystem::path& file,
-                                                           std::error_code& ec,
-                                                           std::string& detail) {
-  std::error_code exists_ec;
-  if (!std::filesystem::exists(file, exists_ec)) {
-    ec = error::cannot_open;
-    detail = "no database here (tacmaild run creates it)";
-    return nullptr;
-  }
-  try {
-    auto p = std::make_unique<impl>(file, SQLite::OPEN_READONLY);
-    if (p->db.execAndGet("PRAGMA user_version").getInt() < 1) {
-      ec = error::cannot_open;
-      detail = "not a tacmail database (it has no case tables)";
-      return nullptr;
     }
     ec.clear();
     return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(p)));

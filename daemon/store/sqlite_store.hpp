@@ -12,14 +12,14 @@ namespace tacmail::daemon::store {
 
 class sqlite_store final : public case_store {
  public:
-  /// Opens (creating if needed) the database and applies the schema. nullptr on failure, with
-  /// `ec` set and `detail` saying what SQLite said.
+  enum class access {
+    read_write,  ///< the daemon: creates the file and the schema when missing
+    read_only,   ///< the CLI's read commands: nothing is created or changed; no file is an error
+  };
+  /// Opens the database. nullptr on failure, with `ec` set and `detail` saying what SQLite
+  /// said.
   static std::unique_ptr<sqlite_store> open(const std::filesystem::path& file, std::error_code& ec,
-                                            std::string& detail);
-  /// Opens an existing database for reading only (the CLI's read commands): nothing is created
-  /// or changed; a missing file is an error.
-  static std::unique_ptr<sqlite_store> open_read_only(const std::filesystem::path& file,
-                                                      std::error_code& ec, std::string& detail);
+                                            std::string& detail, access mode = access::read_write);
   ~sqlite_store() override;
 
   void begin_batch(std::error_code& ec) override;

@@ -55,7 +55,8 @@ TEST_SUITE("store.sqlite") {
     const auto file = dir.path() / "cases.db";
     std::error_code ec;
     std::string detail;
-    CHECK(store::sqlite_store::open_read_only(file, ec, detail) == nullptr);
+    CHECK(store::sqlite_store::open(file, ec, detail, store::sqlite_store::access::read_only) ==
+          nullptr);
     CHECK(ec == store::error::cannot_open);
     CHECK(detail.find("no database") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(file));  // a mistyped path is not made a new store
@@ -65,7 +66,8 @@ TEST_SUITE("store.sqlite") {
       auto s = open_store(file);
       number = open_sample_case(*s, sample_request("m1@x.example"), 1, test_now());
     }
-    auto reader = store::sqlite_store::open_read_only(file, ec, detail);
+    auto reader =
+        store::sqlite_store::open(file, ec, detail, store::sqlite_store::access::read_only);
     REQUIRE(reader != nullptr);
     const auto cases = reader->list_cases(ec);
     CHECK_FALSE(ec);
@@ -81,7 +83,8 @@ TEST_SUITE("store.sqlite") {
 
     const auto other = dir.path() / "other.db";
     std::ofstream{other};  // an empty file: a database without tacmail's tables
-    CHECK(store::sqlite_store::open_read_only(other, ec, detail) == nullptr);
+    CHECK(store::sqlite_store::open(other, ec, detail, store::sqlite_store::access::read_only) ==
+          nullptr);
     CHECK(detail.find("not a tacmail database") != std::string::npos);
   }
 
