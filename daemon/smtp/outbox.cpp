@@ -86,7 +86,21 @@ drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
     if (due.size() > round_size) due.resize(round_size);
     if (due.empty()) return result;
     for (const auto& reply : due) {
+      if (journal->in_doubt(reply.id)) {
+        spdlog::warn(
+            "reply to {} for case {} <{}> is sent again, though the SMTP server may "
+            "have it already: tacmaild stopped while the server was answering it",
+            reply.recipient, reply.case_number, reply.message_id);
+      }
+      journal->attempt(reply.id);
       const send_result r = sender.send(reply.envelope_from, reply.recipient, reply.content);
+      if (r.what != send_result::kind::sent && !r.unsure) journal->refused(reply.id);
+      if (r.unsure) {
+        spdlog::warn(
+            "reply to {} for case {} <{}>: no answer after the whole message went out; "
+            "the server may have it, and it will be sent again",
+            reply.recipient, reply.case_number, reply.message_id);
+      }
       if (r.what == send_result::kind::sent) {
         const bool on_file = journal->record(reply.id, ec);
         if (ec)

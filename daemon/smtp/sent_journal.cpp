@@ -1,4 +1,5 @@
-// The sent journal's file: one decimal id per line, appended with O_APPEND, never fsynced.
+// The sent journal's file: a line per event, appended with O_APPEND, never fsynced: "?ID" an
+// attempt, "ID" the server's 250, "!ID" a refusal.
 #include "smtp/sent_journal.hpp"
 
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <charconv>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace tacmail::daemon::smtp {
 
@@ -16,14 +18,25 @@ namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
 
-// A whole line that is not a positive id (NUL bytes a power loss left, say) is skipped.
-void parse(std::string_view text, std::vector<std::int64_t>& ids) {
+// The sent ids, and the attempted ones with no outcome after them. A whole line that is not
+// a positive id with an optional '?' or '!' before it (NUL bytes a power loss left, say) is
+// skipped.
+void parse(std::string_view text, std::vector<std::int64_t>& sent,
+           std::vector<std::int64_t>& in_doubt) {
   for (std::size_t eol; (eol = text.find('\n')) != std::string_view::npos;
        text.remove_prefix(eol + 1)) {
-    const std::string_view line = text.substr(0, eol);
+    std::string_view line = text.substr(0, eol);
+    const char mark = !line.empty() && (line[0] == '?' || line[0] == '!') ? line[0] : '\0';
+    if (mark != '\0') line.remove_prefix(1);
     std::int64_t id = 0;
     const auto [end, err] = std::from_chars(line.data(), line.data() + line.size(), id);
-    if (err == std::errc() && end == line.data() + line.size() && id > 0) ids.push_back(id);
+    if (err != std::errc() || end != line.data() + line.size() || id <= 0) continue;
+    std::erase(in_doubt, id);
+    if (mark == '?') {
+      in_doubt.push_back(id);
+    } else if (mark == '\0') {
+      sent.push_back(id);
+    }
   }
 }
 
@@ -53,7 +66,7 @@ std::unique_ptr<sent_journal> sent_journal::open(const std::filesystem::path& fi
     if (n == 0) break;
     text.append(chunk, static_cast<std::size_t>(n));
   }
-  parse(text, journal->ids_);
+  parse(text, journal->ids_, journal->in_doubt_);
   // A torn last line (a write cut short) is cut off, or the next line would extend it.
   journal->size_ = static_cast<long long>(text.rfind('\n') + 1);  // npos + 1 == 0
   if (journal->size_ != static_cast<long long>(text.size()) &&
@@ -74,10 +87,25 @@ sent_journal::~sent_journal() {
 }
 
 bool sent_journal::record(std::int64_t id, std::error_code& ec) {
-  ec.clear();
   ids_.push_back(id);
+  const bool on_file = append(std::to_string(id) + '\n');
+  ec = std::exchange(unreported_, {});
+  return on_file;
+}
+
+void sent_journal::attempt(std::int64_t id) {
+  std::erase(in_doubt_, id);
+  append('?' + std::to_string(id) + '\n');
+}
+
+void sent_journal::refused(std::int64_t id) { append('!' + std::to_string(id) + '\n'); }
+
+bool sent_journal::in_doubt(std::int64_t id) const {
+  return std::find(in_doubt_.begin(), in_doubt_.end(), id) != in_doubt_.end();
+}
+
+bool sent_journal::append(const std::string& line) {
   if (fd_ < 0 || failed_) return false;
-  const std::string line = std::to_string(id) + '\n';
   ssize_t n;
   do n = ::write(fd_, line.data(), line.size());
   while (n < 0 && errno == EINTR);
@@ -85,7 +113,7 @@ bool sent_journal::record(std::int64_t id, std::error_code& ec) {
     size_ += n;
     return true;
   }
-  ec = n < 0 ? last_error() : std::make_error_code(std::errc::no_space_on_device);
+  unreported_ = n < 0 ? last_error() : std::make_error_code(std::errc::no_space_on_device);
   // Never append after a failure: a torn line could join the next one into another id.
   failed_ = true;
   (void)::ftruncate(fd_, size_);
@@ -104,6 +132,8 @@ void sent_journal::clear(std::error_code& ec) {
   }
   size_ = 0;
   ids_.clear();
+  // Replies still in doubt and not sent again yet stay so for a start after this one.
+  for (const std::int64_t id : in_doubt_) append('?' + std::to_string(id) + '\n');
 }
 
 }  // namespace tacmail::daemon::smtp

@@ -20,6 +20,9 @@ struct send_result {
   kind what = kind::temporary;
   long code = 0;       ///< the last SMTP reply code (0: none)
   std::string detail;  ///< libcurl's / the server's words, for the log and `outbox list`
+  /// Not sent, yet perhaps delivered: the whole message went out and the server's answer to
+  /// it never came (the connection broke or timed out), so it may have taken the message.
+  bool unsure = false;
 };
 
 class smtp_sender {

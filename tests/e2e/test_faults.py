@@ -187,9 +187,11 @@ class FaultTest(unittest.TestCase):
         report(f"kill -9: cases before->after each run: {' '.join(progress)}")
 
         # Let it finish: `run --once` until INBOX is empty and every reply went out.
+        finishing_output = ""
         for attempt in range(3):
             r = fs.run_tacmaild("run", "--config", self.cfg, "--once", timeout=300)
             self.assertEqual(r.returncode, 0, fs.describe(r))
+            finishing_output += r.stdout + r.stderr
             if self.inbox() == 0:
                 break
         case_list = fs.cases(self.cfg)
@@ -229,6 +231,14 @@ class FaultTest(unittest.TestCase):
         # of the sink's receipt; any other copy is a bug (before the journal: up to ~100 ms).
         self.assertEqual(answered, [], "a reply sent again although tacmaild had time to learn "
                                        "of the server's 250 (kill - sink receipt, ms)")
+        # Such a copy is never silent: the sent journal noted the attempt, and the restart that
+        # sends it again logs that the server may have it already.
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            logs = f.read() + finishing_output
+        unannounced = sorted(m for m in twice
+                             if f"<{m}> is sent again, though the SMTP server may have it"
+                             not in logs)
+        self.assertEqual(unannounced, [], "a reply sent twice without a log line saying so")
 
     # How long after the sink records a message its 250 may still be on the way: its second
     # spool file, the reply, tacmaild's read and journal write (ms, stalls under I/O included).

@@ -1,6 +1,7 @@
 // A tiny SMTP server on 127.0.0.1 for the outbox tests: one thread, one connection at a time,
 // just enough of RFC 5321 (220, EHLO/HELO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP,
-// QUIT). The reply to the final "." is configurable, so 250/451/550 can be scripted.
+// QUIT). The reply to the final "." is configurable, so 250/451/550 can be scripted; 0 keeps
+// the message and hangs up without answering (RFC 1047: the answer lost on the way).
 #pragma once
 
 #include <arpa/inet.h>
@@ -164,6 +165,7 @@ class smtp_responder {
           std::lock_guard<std::mutex> lock(mutex_);
           transactions_.push_back(current);
         }
+        if (final_code_ == 0) return;
         send_line(fd, std::to_string(final_code_.load()) +
                           (final_code_ == 250 ? " 2.0.0 queued" : final_code_ < 500
                                                                       ? " 4.3.0 try again later"

@@ -1,14 +1,18 @@
 // drain_outbox against a loopback SMTP responder: sent, deferred with backoff, permanent
 // failure, connection refused, giving up after five days, dot-stuffing and the null sender;
 // and with the sent journal: a reply the server accepted is never sent twice, whether the
-// process was killed before the store's mark or the store refused it.
+// process was killed before the store's mark or the store refused it; one the server may have
+// taken without its answer arriving goes again, and the log says so both times.
 #include <doctest/doctest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <string>
 
 #include "daemon_test_support.hpp"
@@ -320,6 +324,23 @@ std::size_t times_received(const smtp_responder& server, const store::outbox_ent
   return n;
 }
 
+// The daemon's log lines while it lives: spdlog's default logger writes here instead.
+class log_capture {
+ public:
+  log_capture() : saved_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", std::move(sink)));
+  }
+  ~log_capture() { spdlog::set_default_logger(saved_); }
+  log_capture(const log_capture&) = delete;
+  log_capture& operator=(const log_capture&) = delete;
+  bool holds(const std::string& text) const { return out_.str().find(text) != std::string::npos; }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> saved_;
+};
+
 // Makes the store refuse every "sent" mark, as a full disk or a long-held lock would.
 constexpr const char* refuse_marks =
     "CREATE TRIGGER refuse_sent BEFORE UPDATE OF status ON outbox WHEN NEW.status = 'sent' "
@@ -410,7 +431,8 @@ TEST_SUITE("smtp.outbox.journal") {
     CHECK(r.sent == 1);
     CHECK(r.store_error);
     CHECK(f.reply(a).status == "pending");
-    CHECK(journal_text(f.journal_file()) == std::to_string(ea.id) + "\n");
+    const std::string id = std::to_string(ea.id);
+    CHECK(journal_text(f.journal_file()) == "?" + id + "\n" + id + "\n");
 
     // Still refused: a is due but journaled, so it does not go again; b, queued since, goes.
     const std::string b = queue_own(f);
@@ -442,6 +464,56 @@ TEST_SUITE("smtp.outbox.journal") {
     CHECK(server.transactions().size() == 2);
     CHECK(journal->unmarked().empty());
     CHECK(journal_text(f.journal_file()).empty());
+  }
+
+  TEST_CASE("the server takes a reply but its answer is lost: sent again, and the log says so") {
+    outbox_fixture f;
+    smtp_responder server(0);  // keeps the message, hangs up before answering the final "."
+    const std::string a = queue_own(f);
+    const auto ea = f.reply(a);
+    auto sender = make_sender(server.url());
+    log_capture log;
+    {
+      auto journal = open_journal(f.journal_file());
+      const auto r = smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get());
+      CHECK(r.sent == 0);
+      CHECK(r.deferred == 1);
+    }
+    CHECK(f.reply(a).status == "pending");
+    CHECK(times_received(server, ea) == 1);
+    CHECK(log.holds("<" + ea.message_id + ">: no answer after the whole message went out"));
+
+    // The next start (a kill while waiting for the answer leaves the same trace): the attempt
+    // has no outcome, so the resend is announced.
+    server.set_final_code(250);
+    auto journal = open_journal(f.journal_file());
+    CHECK(journal->in_doubt(ea.id));
+    const auto r =
+        smtp::drain_outbox(*f.store, sender, test_now() + minutes(2), {}, nullptr, journal.get());
+    CHECK(r.sent == 1);
+    CHECK(f.reply(a).status == "sent");
+    CHECK(times_received(server, ea) == 2);
+    CHECK(log.holds("<" + ea.message_id + "> is sent again, though the SMTP server may have it"));
+    CHECK_FALSE(journal->in_doubt(ea.id));
+  }
+
+  TEST_CASE("a reply the server refused or accepted is not in doubt at the next start") {
+    outbox_fixture f;
+    smtp_responder server(451);
+    const std::string a = queue_own(f);
+    auto sender = make_sender(server.url());
+    log_capture log;
+    {
+      auto journal = open_journal(f.journal_file());
+      CHECK(smtp::drain_outbox(*f.store, sender, test_now(), {}, nullptr, journal.get()).deferred ==
+            1);
+    }
+    server.set_final_code(250);
+    auto journal = open_journal(f.journal_file());
+    CHECK_FALSE(journal->in_doubt(f.reply(a).id));
+    CHECK(smtp::drain_outbox(*f.store, sender, test_now() + minutes(2), {}, nullptr, journal.get())
+              .sent == 1);
+    CHECK_FALSE(log.holds("may have it"));
   }
 
   TEST_CASE("no journal on file: marked as it goes; a refused mark stops sending") {

@@ -96,6 +96,32 @@ TEST_SUITE("smtp.sent_journal") {
     CHECK(slurp(file) == "5\n");
   }
 
+  TEST_CASE("an attempt with no outcome after it is in doubt at the next open, until retried") {
+    temp_dir dir;
+    const auto file = dir.path() / "cases.db-sent";
+    {
+      auto j = open_journal(file);
+      std::error_code ec;
+      j->attempt(1);
+      j->refused(1);  // the server said no
+      j->attempt(2);
+      CHECK(j->record(2, ec));  // the server said yes
+      j->attempt(3);            // and then the process died
+    }
+    CHECK(slurp(file) == "?1\n!1\n?2\n2\n?3\n");
+    auto j = open_journal(file);
+    CHECK_FALSE(j->in_doubt(1));
+    CHECK_FALSE(j->in_doubt(2));
+    CHECK(j->in_doubt(3));
+    CHECK(j->unmarked() == ids{2});
+    std::error_code ec;
+    j->clear(ec);  // the store marked 2: 3 is still owed, and still in doubt after a restart
+    CHECK(slurp(file) == "?3\n");
+    CHECK(open_journal(file)->in_doubt(3));
+    j->attempt(3);  // sent again: no longer in doubt in this process
+    CHECK_FALSE(j->in_doubt(3));
+  }
+
   TEST_CASE("a torn last line is ignored and cut off, so the next id stays itself") {
     temp_dir dir;
     const auto file = dir.path() / "cases.db-sent";
