@@ -98,7 +98,15 @@ void sent_journal::attempt(std::int64_t id) {
   append('?' + std::to_string(id) + '\n');
 }
 
-void sent_journal::refused(std::int64_t id) { append('!' + std::to_string(id) + '\n'); }
+void sent_journal::refused(std::int64_t id) {
+  // Nothing else on file matters (no id to mark, none in doubt): start the file afresh, so a
+  // long outage of the server, one refused attempt after another, does not grow it.
+  if (ids_.empty() && in_doubt_.empty() && fd_ >= 0 && !failed_ && ::ftruncate(fd_, 0) == 0) {
+    size_ = 0;
+    return;
+  }
+  append('!' + std::to_string(id) + '\n');
+}
 
 bool sent_journal::in_doubt(std::int64_t id) const {
   return std::find(in_doubt_.begin(), in_doubt_.end(), id) != in_doubt_.end();

@@ -55,7 +55,7 @@ class sent_journal {
   /// doubt for the next start. Also ends `id`'s being in_doubt(): it is being sent again.
   void attempt(std::int64_t id);
   /// `id` was not taken: the server refused it, or the connection failed before the whole
-  /// message went out.
+  /// message went out. With nothing else on file that matters, the file is emptied instead.
   void refused(std::int64_t id);
   /// Attempted, with neither a record() nor a refused() after it, when the journal was opened:
   /// the server may have the reply already.

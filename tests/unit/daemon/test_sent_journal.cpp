@@ -108,7 +108,7 @@ TEST_SUITE("smtp.sent_journal") {
       CHECK(j->record(2, ec));  // the server said yes
       j->attempt(3);            // and then the process died
     }
-    CHECK(slurp(file) == "?1\n!1\n?2\n2\n?3\n");
+    CHECK(slurp(file) == "?2\n2\n?3\n");  // 1's refusal, with nothing else owed, emptied it
     auto j = open_journal(file);
     CHECK_FALSE(j->in_doubt(1));
     CHECK_FALSE(j->in_doubt(2));
@@ -120,6 +120,25 @@ TEST_SUITE("smtp.sent_journal") {
     CHECK(open_journal(file)->in_doubt(3));
     j->attempt(3);  // sent again: no longer in doubt in this process
     CHECK_FALSE(j->in_doubt(3));
+  }
+
+  TEST_CASE("refusals with nothing else on file leave it empty: an outage does not grow it") {
+    temp_dir dir;
+    const auto file = dir.path() / "cases.db-sent";
+    auto j = open_journal(file);
+    for (int i = 0; i < 100; ++i) {
+      j->attempt(7);
+      j->refused(7);
+    }
+    CHECK(slurp(file).empty());
+    std::error_code ec;
+    CHECK(j->record(8, ec));  // a sent id must stay on file until the store has it
+    j->attempt(7);
+    j->refused(7);
+    CHECK(slurp(file) == "8\n?7\n!7\n");
+    const auto reopened = open_journal(file);
+    CHECK(reopened->unmarked() == ids{8});
+    CHECK_FALSE(reopened->in_doubt(7));  // refused: settled
   }
 
   TEST_CASE("a torn last line is ignored and cut off, so the next id stays itself") {
