@@ -143,7 +143,8 @@ void engine::after_commit(std::function<void()> effect) {
 std::optional<outcome> engine::start_mail() {
   started_ = std::chrono::steady_clock::now();
   if (batching_) ++batch_mails_;
-  if (batch_error_) return outcome{outcome::kind::retry, "", "store error: " + batch_error_.message()};
+  if (batch_error_)
+    return outcome{outcome::kind::retry, "", "store error: " + batch_error_.message()};
   return std::nullopt;
 }
 

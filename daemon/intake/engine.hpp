@@ -57,8 +57,9 @@ class engine {
   }
 
   /// Group commit for one fetched batch: the mails processed until commit_batch() are stored
-  /// in one transaction with one sync (a second begin_batch() before the commit does nothing). Their log lines, case events and reply wake-ups wait
-  /// for the commit. Outside a batch each mail commits on its own.
+  /// in one transaction with one sync (a second begin_batch() before the commit does nothing).
+  /// Their log lines, case events and reply wake-ups wait for the commit. Outside a batch each
+  /// mail commits on its own.
   void begin_batch();
   /// true: every outcome since begin_batch() is durable. false: none of them happened (their
   /// log lines and events are dropped); the caller leaves the whole batch in the folder.

@@ -18,6 +18,12 @@ namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
 
+// One journal line: `mark` ('?' an attempt, '!' a refusal, '\0' a 250) and the id.
+std::string journal_line(char mark, std::int64_t id) {
+  std::string text = mark == '\0' ? std::string() : std::string(1, mark);
+  return text + std::to_string(id) + '\n';
+}
+
 // The sent ids, and the attempted ones with no outcome after them. A whole line that is not
 // a positive id with an optional '?' or '!' before it (NUL bytes a power loss left, say) is
 // skipped.
@@ -88,14 +94,14 @@ sent_journal::~sent_journal() {
 
 bool sent_journal::record(std::int64_t id, std::error_code& ec) {
   ids_.push_back(id);
-  const bool on_file = append(std::to_string(id) + '\n');
+  const bool on_file = append(journal_line('\0', id));
   ec = std::exchange(unreported_, {});
   return on_file;
 }
 
 void sent_journal::attempt(std::int64_t id) {
   std::erase(in_doubt_, id);
-  append('?' + std::to_string(id) + '\n');
+  append(journal_line('?', id));
 }
 
 void sent_journal::refused(std::int64_t id) {
@@ -105,7 +111,7 @@ void sent_journal::refused(std::int64_t id) {
     size_ = 0;
     return;
   }
-  append('!' + std::to_string(id) + '\n');
+  append(journal_line('!', id));
 }
 
 bool sent_journal::in_doubt(std::int64_t id) const {
@@ -141,7 +147,7 @@ void sent_journal::clear(std::error_code& ec) {
   size_ = 0;
   ids_.clear();
   // Replies still in doubt and not sent again yet stay so for a start after this one.
-  for (const std::int64_t id : in_doubt_) append('?' + std::to_string(id) + '\n');
+  for (const std::int64_t id : in_doubt_) append(journal_line('?', id));
 }
 
 }  // namespace tacmail::daemon::smtp

@@ -106,8 +106,8 @@ send_result smtp_sender::send(const std::string& envelope_from, const std::strin
   // A failed transfer can leave the cached connection mid-dialogue: start afresh next time.
   curl_easy_cleanup(h);
   impl_->handle = nullptr;
-  // After the whole message only a 4xx/5xx says it was not taken (354 is the answer to DATA).
-  const bool unsure = u.offset == content.size() && (code < 400 || code == 354);
+  // After the whole message only a 4xx/5xx says it was not taken (a 354 is DATA's answer).
+  const bool unsure = u.offset == content.size() && code < 400;
   return {code >= 500 ? send_result::kind::permanent : send_result::kind::temporary, code, detail,
           unsure};
 }

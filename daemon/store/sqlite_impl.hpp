@@ -32,7 +32,8 @@ inline constexpr const char* outbox_columns =
 
 // A write attempted after SQLite ended the batch's transaction.
 struct batch_lost : std::runtime_error {
-  batch_lost() : std::runtime_error("the batch's transaction was rolled back by an earlier error") {}
+  batch_lost()
+      : std::runtime_error("the batch's transaction was rolled back by an earlier error") {}
 };
 
 struct sqlite_store::impl {
@@ -94,7 +95,6 @@ struct sqlite_store::impl {
     }
     return decltype(work()){};
   }
-
 };
 
 }  // namespace tacmail::daemon::store

@@ -121,7 +121,6 @@ std::optional<std::string> optional_text(const SQLite::Column& c) {
   return c.getString();
 }
 
-
 case_record read_case(SQLite::Statement& st) {
   case_record r;
   int i = 0;
@@ -187,8 +186,8 @@ void advance_cursor(SQLite::Database& db, const message_origin& origin) {
 
 void insert_message(SQLite::Database& db, const std::optional<std::string>& case_number,
                     const parser::parsed_message& m, const message_origin& origin,
-                    const std::string& role, const std::string& note,
-                    clock::time_point received, const std::string& fingerprint = {}) {
+                    const std::string& role, const std::string& note, clock::time_point received,
+                    const std::string& fingerprint = {}) {
   SQLite::Statement st(db,
                        "INSERT INTO messages (case_number, message_id, mailbox, uidvalidity, "
                        "uid, sender, subject, received, role, note, fingerprint) "
@@ -501,7 +500,8 @@ void sqlite_store::add_note(const std::string& case_number, const case_note& not
       rejudge.bind(6, case_number);
       rejudge.exec();
     }
-    insert_message(impl_->db, case_number, note.request, note.origin, "follow_up", "", note.received);
+    insert_message(impl_->db, case_number, note.request, note.origin, "follow_up", "",
+                   note.received);
     if (note.reply) queue_reply(impl_->db, case_number, *note.reply, note.received);
     advance_cursor(impl_->db, note.origin);
     t.commit();
@@ -516,7 +516,7 @@ void sqlite_store::record_message(const std::string& case_number, const parser::
   impl_->guarded(ec, [&] {
     impl::write_scope t(*impl_);
     insert_message(impl_->db, case_number.empty() ? std::nullopt : std::optional(case_number), m,
-                          origin, role, note, received);
+                   origin, role, note, received);
     advance_cursor(impl_->db, origin);
     t.commit();
     return 0;

@@ -324,13 +324,11 @@ utf8_text converted(std::string_view bytes, const std::string& name) {
 }  // namespace
 
 utf8_text to_utf8(std::string_view bytes, std::string_view declared) {
-  const std::string name = iconv_name(declared);
-  utf8_text out;
-  if (as_is(bytes, name, out)) {
-    out.text = bytes;
-    return out;
-  }
-  return converted(bytes, name);
+  std::string storage;
+  utf8_view v = to_utf8_view(bytes, declared, storage);
+  // The view is the bytes as they stand, or the converted text in `storage`.
+  std::string text = v.text.data() == storage.data() ? std::move(storage) : std::string(v.text);
+  return {std::move(text), std::move(v.charset_used), v.replaced, v.detected};
 }
 
 utf8_view to_utf8_view(std::string_view bytes, std::string_view declared, std::string& storage) {

@@ -310,8 +310,7 @@ label_table::label_table() {
 
 void label_table::index(const std::string& key) {
   if (key.empty()) return;
-  lengths_[static_cast<unsigned char>(key.front())] |= std::uint32_t{1}
-                                                       << std::min<std::size_t>(key.size(), 31);
+  shapes_.add(key);
   longest_ = std::max(longest_, key.size());
 }
 
@@ -386,9 +385,7 @@ std::optional<field> label_table::find_key(std::string_view part) const {
 }
 
 std::optional<field> label_table::find_folded(std::string_view key) const {
-  if (key.empty() || key.size() > longest_) return std::nullopt;
-  const std::uint32_t length_bit = std::uint32_t{1} << std::min<std::size_t>(key.size(), 31);
-  if ((lengths_[static_cast<unsigned char>(key[0])] & length_bit) == 0) return std::nullopt;
+  if (key.size() > longest_ || !shapes_.may_hold(key)) return std::nullopt;
   if (auto it = by_key_.find(key); it != by_key_.end()) return it->second;
   return std::nullopt;
 }

@@ -3,13 +3,13 @@
 // description runs on until the next label.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "text_util.hpp"
 
 namespace tacmail::parser::detail {
 
@@ -54,12 +54,12 @@ class label_table {
   };
   std::unordered_map<std::string, request_field, key_hash, std::equal_to<>> by_key_;
   // Keys are short and few: a key built from a line stops at the longest one's length, and
-  // bit n of lengths_[c] says some key of length n (31: 31 or more) starts with byte c, so
-  // most words that are no label are turned away before they are hashed.
-  std::array<std::uint32_t, 256> lengths_{};
+  // most words that are no label are turned away by their first byte and length before they
+  // are hashed.
+  word_shapes shapes_;
   std::size_t longest_ = 0;
-  void index(const std::string& key);  ///< notes a key in lengths_ and longest_
-  std::optional<request_field> find_key(std::string_view part) const;  ///< by alnum_key(part)
+  void index(const std::string& key);  ///< notes a key in shapes_ and longest_
+  std::optional<request_field> find_key(std::string_view part) const;    ///< by alnum_key(part)
   std::optional<request_field> find_folded(std::string_view key) const;  ///< key: alnum_key'd
 };
 

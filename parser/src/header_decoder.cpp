@@ -76,11 +76,13 @@ bool only_space(std::string_view s) {
 
 }  // namespace
 
+std::string plain_header_text(std::string_view value) {
+  return collapse_spaces(valid_utf8(std::string(value)));
+}
+
 std::string decode_header_text(std::string_view value) {
-  // No encoded word (most headers): the value made UTF-8, its spaces collapsed.
-  if (value.find("=?") == value.npos) {
-    return collapse_spaces(valid_utf8(std::string(value)));
-  }
+  // No encoded word (most headers): nothing to decode.
+  if (value.find("=?") == value.npos) return plain_header_text(value);
   std::string out;
   std::string plain;  // undecoded text waiting to be converted
   std::string pending_charset;

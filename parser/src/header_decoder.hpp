@@ -13,6 +13,10 @@ namespace tacmail::parser::detail {
 /// and converts any raw 8-bit bytes to UTF-8.
 std::string decode_header_text(std::string_view value);
 
+/// A header value with no encoded words to decode (dates, ids, results): its bytes made valid
+/// UTF-8 and its spaces collapsed, as decode_header_text does for such a value.
+std::string plain_header_text(std::string_view value);
+
 struct mailbox_address {
   std::optional<std::string> address;  ///< addr-spec, lower-cased
   std::optional<std::string> name;     ///< display name, decoded

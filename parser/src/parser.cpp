@@ -29,10 +29,6 @@ std::vector<std::string> utf8_ids(std::string_view value) {
   return ids;
 }
 
-std::string collapse_spaces_utf8(std::string_view bytes) {
-  return collapse_spaces(valid_utf8(std::string(bytes)));
-}
-
 void read_headers(const mime_part& root, parsed_message& msg) {
   if (const std::string* s = root.header("Subject")) msg.subject = decode_header_text(*s);
   if (const std::string* f = root.header("From")) {
@@ -47,15 +43,15 @@ void read_headers(const mime_part& root, parsed_message& msg) {
   if (const std::string* v = root.header("In-Reply-To")) msg.in_reply_to = utf8_ids(*v);
   if (const std::string* v = root.header("References")) msg.references = utf8_ids(*v);
   if (const std::string* d = root.header("Date")) {
-    std::string date = collapse_spaces_utf8(*d);
+    std::string date = plain_header_text(*d);
     if (!date.empty()) msg.date = std::move(date);
   }
   if (const std::string* s = root.header("X-Auto-Response-Suppress")) {
-    msg.auto_response_suppress = collapse_spaces_utf8(*s);
+    msg.auto_response_suppress = plain_header_text(*s);
   }
   for (const header_field& f : root.headers) {
     if (iequals(f.name, "Authentication-Results")) {
-      msg.authentication_results.push_back(collapse_spaces_utf8(f.value));
+      msg.authentication_results.push_back(plain_header_text(f.value));
     }
   }
 }
@@ -284,8 +280,8 @@ struct extended_labels {
       extended_labels built{synonyms, builtin, {}};
       for (const label_synonym& s : synonyms) {
         if (!built.table.add(s.field, s.label)) {
-          built.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" +
-                                   s.field + "\"");
+          built.warnings.push_back("label synonym \"" + s.label + "\" names no field \"" + s.field +
+                                   "\"");
         }
       }
       cached = std::move(built);

@@ -125,25 +125,6 @@ bool contains_words(const std::vector<std::string_view>& hay,
   return false;
 }
 
-// The (first letter, length) pairs of a text's words: a name whose first word is not among them
-// is not in the text, which spares most names the walk along it.
-class word_starts {
- public:
-  explicit word_starts(const std::vector<std::string_view>& words) {
-    for (std::string_view w : words) bits_[static_cast<unsigned char>(w.front())] |= bit(w.size());
-  }
-  bool may_hold(const std::vector<std::string>& name) const {
-    return !name.empty() && (bits_[static_cast<unsigned char>(name.front().front())] &
-                             bit(name.front().size())) != 0;
-  }
-
- private:
-  static std::uint64_t bit(std::size_t length) {
-    return std::uint64_t{1} << std::min<std::size_t>(length, 63);
-  }
-  std::array<std::uint64_t, 256> bits_{};
-};
-
 // A typo budget proportional to the name: none for short aliases such as "BWKS".
 std::size_t typo_budget(std::size_t length) {
   if (length < 6) return 0;
@@ -222,11 +203,15 @@ std::optional<std::string> match_product(std::string_view text, const product_in
 std::optional<std::string> product_mentioned(std::string_view text, const product_index& index) {
   std::string lowered;
   const std::vector<std::string_view> text_words = words(text, lowered);
-  const word_starts starts(text_words);
+  // A name whose first word is not among the text's (by first letter and length) is not in
+  // it, which spares most names the walk along the text.
+  word_shapes starts;
+  for (std::string_view w : text_words) starts.add(w);
   const candidate* best = nullptr;
   const std::vector<candidate>& all = index.all();
   for (const candidate& c : all) {
-    if (starts.may_hold(c.words) && contains_words(text_words, c.words) &&
+    if (!c.words.empty() && starts.may_hold(c.words.front()) &&
+        contains_words(text_words, c.words) &&
         (best == nullptr || c.key.size() > best->key.size())) {
       best = &c;
     }

@@ -60,15 +60,10 @@ std::uint32_t word_set::scan(std::string_view text, std::uint32_t group_a,
                              std::uint32_t group_b) const {
   std::uint32_t found = 0;
   for (std::size_t i = 0; i + 1 < text.size(); ++i) {
-    std::uint32_t candidates = first_[static_cast<unsigned char>(text[i])] &
-                               second_[static_cast<unsigned char>(text[i + 1])] & ~found;
-    while (candidates != 0) {
-      const int k = __builtin_ctz(candidates);
-      candidates &= candidates - 1;
-      if (!istarts_with(text.substr(i), words_[static_cast<std::size_t>(k)])) continue;
-      found |= std::uint32_t{1} << k;
-      if ((found & group_a) != 0 && (group_b == 0 || (found & group_b) != 0)) return found;
-    }
+    const std::uint32_t here = at(text, i);
+    if (here == 0) continue;
+    found |= here;
+    if ((found & group_a) != 0 && (group_b == 0 || (found & group_b) != 0)) return found;
   }
   return found;
 }

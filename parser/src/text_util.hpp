@@ -101,6 +101,26 @@ class icase_needle {
   std::array<unsigned char, 256> shift_{};
 };
 
+/// Which (first byte, length) pairs a set of words has: a word whose pair is missing is not in
+/// the set, so one load turns most lookups away before they hash or compare. Lengths of 63 and
+/// more share a bit.
+class word_shapes {
+ public:
+  void add(std::string_view word) {
+    if (!word.empty()) bits_[static_cast<unsigned char>(word.front())] |= bit(word.size());
+  }
+  bool may_hold(std::string_view word) const {
+    return !word.empty() &&
+           (bits_[static_cast<unsigned char>(word.front())] & bit(word.size())) != 0;
+  }
+
+ private:
+  static std::uint64_t bit(std::size_t length) {
+    return std::uint64_t{1} << (length < 63 ? length : 63);
+  }
+  std::array<std::uint64_t, 256> bits_{};
+};
+
 /// A few lower-case words (2 to 32 of them, two characters or longer) looked for in a text in
 /// one pass, ignoring ASCII case: a pair of tables on the first two characters rules out
 /// nearly every position before any comparison.

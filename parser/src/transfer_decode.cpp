@@ -211,7 +211,8 @@ void decode_quoted_printable(std::string_view encoded, const byte_sink& sink) {
       if (c == '=' && size - i >= 3) {
         const char first = encoded[i + 1];
         const char second = encoded[i + 2];
-        if (hex_value(first) >= 0 && hex_value(second) >= 0) {  // either case, as mimetic reads them
+        // Hex digits of either case, as mimetic reads them.
+        if (hex_value(first) >= 0 && hex_value(second) >= 0) {
           buffer.append(encoded.substr(start, i - start));
           buffer.put(static_cast<char>(hex_value(first) << 4 | hex_value(second)));
           i += 3;

@@ -4,7 +4,8 @@ Daemon runs `tacmaild run --config CFG` in its own process group with stdout and
 to files (never pipes, so a chatty daemon cannot block), and stops it with SIGTERM then SIGKILL
 even when a test fails. NotifySocket is a fake systemd: an AF_UNIX datagram socket collecting
 sd_notify messages on a thread. AuthSmtpSink is tacmail_servers.SmtpSink with SMTP AUTH
-required (tls_smtp_sink.py --mode plain --auth-file). make_mail builds a support request in the DOMAIN.md layout.
+required (tls_smtp_sink.py --mode plain --auth-file). make_mail builds a support request in
+the DOMAIN.md layout.
 Every wait polls a condition with a deadline; nothing here asserts on a fixed sleep.
 """
 
