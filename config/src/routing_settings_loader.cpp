@@ -155,11 +155,12 @@ void read_domains(error_sink& errors, const field& where, std::vector<std::strin
   bool ok = true;
   for (const auto& item : *items) {
     const auto text = read_string(errors, item);
-    const bool domain = text && text->find_first_of("@ \t") == std::string::npos;
-    if (text && !domain) {
-      errors.add(item.line, item.path, "expected a domain such as gmail.com, got '" + *text + "'");
+    if (!text) {
+      ok = false;
+      continue;
     }
-    if (!domain) {
+    if (text->find_first_of("@ \t") != std::string::npos) {
+      errors.add(item.line, item.path, "expected a domain such as gmail.com, got '" + *text + "'");
       ok = false;
       continue;
     }

@@ -38,7 +38,7 @@ std::unique_ptr<store::sqlite_store> open_store(const config::loaded_config& c) 
     return store::sqlite_store::open(":memory:", ec, detail);
   }
   auto store = store::sqlite_store::open(file, ec, detail, store::sqlite_store::access::read_only);
-  if (!store) std::cerr << c.settings.storage.sqlite.string() << ": " << detail << "\n";
+  if (!store) std::cerr << file.string() << ": " << detail << "\n";
   return store;
 }
 

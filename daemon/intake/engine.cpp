@@ -41,13 +41,14 @@ std::string fingerprint(const parser::parsed_message& m) {
 }
 
 // The case's request as stored, with the fields a follow-up supplies filled in.
-parser::parsed_message merged_request(const store::case_record& c, const parser::parsed_message& note,
-                                      const std::vector<std::string>& filled) {
+parser::parsed_message merged_request(const store::case_record& c,
+                                      const parser::parsed_message& note,
+                                      const routing::follow_up_decision& fd) {
   parser::parsed_message m;
   static_cast<parser::request_fields&>(m) = c;
   m.subject = c.subject;
   m.from_address = c.sender;
-  for (const auto& field : filled) {
+  for (const auto& field : fd.filled) {
     auto take = [&](std::optional<std::string>& target, const std::optional<std::string>& v) {
       if (v) target = v;
     };
@@ -65,8 +66,7 @@ parser::parsed_message merged_request(const store::case_record& c, const parser:
     if (field == "description") take(m.description, note.description);
     if (field == "location") take(m.location, note.location);
   }
-  for (const auto& field : c.missing)
-    if (std::find(filled.begin(), filled.end(), field) == filled.end()) m.missing.push_back(field);
+  m.missing = fd.still_missing;
   return m;
 }
 
@@ -277,7 +277,7 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
     // The customer completed the request: judge it again on everything now known.
     const auto details = store_.find_case(case_number, ec);
     if (ec || !details) return store_failure(ec, "reading case " + case_number);
-    routing::decision again = routing::decide(merged_request(details->record, m, fd.filled), rules_, now);
+    routing::decision again = routing::decide(merged_request(details->record, m, fd), rules_, now);
     note.reasons.push_back("judged again with the supplied fields: queue " + again.queue +
                            (again.entitled ? (*again.entitled ? ", entitled" : ", not entitled")
                                            : ""));

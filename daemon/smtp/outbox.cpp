@@ -94,12 +94,13 @@ drain_result drain_outbox(store::case_store& store, smtp_sender& sender,
       }
       journal->attempt(reply.id);
       const send_result r = sender.send(reply.envelope_from, reply.recipient, reply.content);
-      if (r.what != send_result::kind::sent && !r.unsure) journal->refused(reply.id);
       if (r.unsure) {
         spdlog::warn(
             "reply to {} for case {} <{}>: no answer after the whole message went out; "
             "the server may have it, and it will be sent again",
             reply.recipient, reply.case_number, reply.message_id);
+      } else if (r.what != send_result::kind::sent) {
+        journal->refused(reply.id);
       }
       if (r.what == send_result::kind::sent) {
         const bool on_file = journal->record(reply.id, ec);

@@ -18,10 +18,13 @@ namespace {
 
 std::error_code last_error() { return {errno, std::system_category()}; }
 
-// One journal line: `mark` ('?' an attempt, '!' a refusal, '\0' a 250) and the id.
-std::string journal_line(char mark, std::int64_t id) {
-  std::string text = mark == '\0' ? std::string() : std::string(1, mark);
-  return text + std::to_string(id) + '\n';
+// One journal line: `mark` ("?" an attempt, "!" a refusal, "" a 250) and the id.
+std::string journal_line(std::string_view mark, std::int64_t id) {
+  return std::string(mark) + std::to_string(id) + '\n';
+}
+
+bool contains(const std::vector<std::int64_t>& ids, std::int64_t id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
 // The sent ids, and the attempted ones with no outcome after them. A whole line that is not
@@ -94,29 +97,28 @@ sent_journal::~sent_journal() {
 
 bool sent_journal::record(std::int64_t id, std::error_code& ec) {
   ids_.push_back(id);
-  const bool on_file = append(journal_line('\0', id));
+  const bool on_file = append(journal_line("", id));
   ec = std::exchange(unreported_, {});
   return on_file;
 }
 
 void sent_journal::attempt(std::int64_t id) {
   std::erase(in_doubt_, id);
-  append(journal_line('?', id));
+  append(journal_line("?", id));
 }
 
 void sent_journal::refused(std::int64_t id) {
   // Nothing else on file matters (no id to mark, none in doubt): start the file afresh, so a
   // long outage of the server, one refused attempt after another, does not grow it.
-  if (ids_.empty() && in_doubt_.empty() && fd_ >= 0 && !failed_ && ::ftruncate(fd_, 0) == 0) {
-    size_ = 0;
-    return;
+  if (ids_.empty() && in_doubt_.empty() && fd_ >= 0 && !failed_) {
+    std::error_code ec;
+    clear(ec);
+    if (!ec) return;
   }
-  append(journal_line('!', id));
+  append(journal_line("!", id));
 }
 
-bool sent_journal::in_doubt(std::int64_t id) const {
-  return std::find(in_doubt_.begin(), in_doubt_.end(), id) != in_doubt_.end();
-}
+bool sent_journal::in_doubt(std::int64_t id) const { return contains(in_doubt_, id); }
 
 bool sent_journal::append(const std::string& line) {
   if (fd_ < 0 || failed_) return false;
@@ -134,9 +136,7 @@ bool sent_journal::append(const std::string& line) {
   return false;
 }
 
-bool sent_journal::holds(std::int64_t id) const {
-  return std::find(ids_.begin(), ids_.end(), id) != ids_.end();
-}
+bool sent_journal::holds(std::int64_t id) const { return contains(ids_, id); }
 
 void sent_journal::clear(std::error_code& ec) {
   ec.clear();
@@ -147,7 +147,7 @@ void sent_journal::clear(std::error_code& ec) {
   size_ = 0;
   ids_.clear();
   // Replies still in doubt and not sent again yet stay so for a start after this one.
-  for (const std::int64_t id : in_doubt_) append(journal_line('?', id));
+  for (const std::int64_t id : in_doubt_) append(journal_line("?", id));
 }
 
 }  // namespace tacmail::daemon::smtp

@@ -69,7 +69,7 @@ struct sqlite_store::impl {
         else
           s_.db.exec("ROLLBACK");
       } catch (const SQLite::Exception&) {
-        // Nothing more to undo with: the batch check in guarded() sees what is left.
+        // Nothing more to undo with: batch_lost_now() sees what is left.
       }
     }
 

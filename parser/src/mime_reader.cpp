@@ -1,15 +1,15 @@
 // mimetic -> mime_part tree. Limits are checked before mimetic sees the bytes (size, header
 // line length, part count bounds its recursion) and again on the tree it built (depth, parts).
-// Leaf bodies are not copied: mimetic's parser records where each lies in the raw bytes
-// (body_spans.hpp), and they are transfer-decoded from there (transfer_decode.hpp).
+// Header fields and leaf bodies are not copied out of mimetic: its parser records them as it
+// reads (entity_record.hpp), bodies as views transfer-decoded from there (transfer_decode.hpp).
 #include "mime_reader.hpp"
 
 #include <mimetic/mimetic.h>
 
 #include <algorithm>
 
-#include "body_spans.hpp"
 #include "charset.hpp"
+#include "entity_record.hpp"
 #include "header_decoder.hpp"
 #include "text_util.hpp"
 #include "tnef_reader.hpp"
@@ -17,18 +17,6 @@
 
 namespace tacmail::parser::detail {
 namespace {
-
-// Strips CR and LF (mimetic keeps them in folded values) and surrounding blanks, in place.
-std::string unfold(std::string value) {
-  if (value.find('\r') != value.npos || value.find('\n') != value.npos) {
-    value.erase(
-        std::remove_if(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n'; }),
-        value.end());
-  }
-  const std::string_view t = trim(value);
-  if (t.size() == value.size()) return value;
-  return std::string(t);
-}
 
 std::vector<mime_param> to_params(const mimetic::FieldParamList& list) {
   std::vector<mime_param> params;
@@ -45,7 +33,7 @@ std::vector<mime_param> to_params(const mimetic::FieldParamList& list) {
 
 struct converter {
   const parse_limits& limits;
-  const body_spans& spans;
+  entity_record& record;
   int parts = 0;
   int max_depth = 0;
   std::string error;
@@ -58,21 +46,21 @@ struct converter {
     bool has_type = false;
     bool has_disposition = false;
     std::optional<std::string> encoding_field;  // the first Content-Transfer-Encoding
-    part.headers.reserve(h.size());
-    for (const mimetic::Field& f : h) {
-      const std::string_view name = f.name();
-      std::string value = f.value();
-      if (value.size() + name.size() + 2 > limits.max_header_line && error.empty()) {
+    entity_record::entry* read = record.find(entity);
+    if (read != nullptr) part.headers = std::move(read->fields);
+    for (header_field& f : part.headers) {
+      if (f.value.size() + f.name.size() + 2 > limits.max_header_line && error.empty()) {
         error = "a header line is longer than max_header_line (" +
                 std::to_string(limits.max_header_line) + " bytes)";
       }
-      has_type = has_type || iequals(name, "Content-Type");
-      has_disposition = has_disposition || iequals(name, "Content-Disposition");
-      if (!encoding_field && iequals(name, "Content-Transfer-Encoding")) encoding_field = value;
-      part.headers.push_back({std::string(name), unfold(std::move(value))});
+      if (const std::string_view t = trim(f.value); t.size() != f.value.size()) f.value = t;
+      has_type = has_type || iequals(f.name, "Content-Type");
+      has_disposition = has_disposition || iequals(f.name, "Content-Disposition");
+      if (!encoding_field && iequals(f.name, "Content-Transfer-Encoding")) encoding_field = f.value;
     }
     if (has_type) {
-      const mimetic::ContentType& ct = h.contentType();
+      const mimetic::ContentType& ct =
+          read != nullptr && read->content_type != nullptr ? *read->content_type : h.contentType();
       if (!ct.type().empty()) {
         part.type = to_lower(ct.type());
         part.subtype = to_lower(ct.subtype());
@@ -107,7 +95,8 @@ struct converter {
       if (encoding_field) {
         encoding = std::string(trim(mimetic::ContentTransferEncoding(*encoding_field).mechanism()));
       }
-      const std::string_view encoded = spans.body(entity);
+      const std::string_view encoded =
+          read != nullptr ? read->body_text() : std::string_view(entity.body());
       // A file is only listed (size, hash); winmail.dat is unpacked later and needs its bytes.
       if (part.is_attachment() && !is_tnef(part)) {
         part.digest = decoded_digest(encoded, encoding);
@@ -329,12 +318,12 @@ mime_read_result read_mime(std::string_view raw, const parse_limits& limits) {
     raw = terminated;
   }
   try {
-    body_spans spans;
+    entity_record record;
     // Preamble and epilogue are never read: not kept.
-    mimetic::MimeEntity entity(raw_iterator(raw.data(), &spans),
-                               raw_iterator(raw.data() + raw.size(), &spans),
+    mimetic::MimeEntity entity(raw_iterator(raw.data(), &record),
+                               raw_iterator(raw.data() + raw.size(), &record),
                                mimetic::imPreamble | mimetic::imEpilogue);
-    converter conv{limits, spans, 0, 0, {}};
+    converter conv{limits, record, 0, 0, {}};
     mime_part root = conv.convert(entity, 0);
     if (!conv.error.empty()) {
       result.error = conv.error;

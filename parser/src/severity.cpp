@@ -178,16 +178,11 @@ severity_result decide_severity(const severity_input& in) {
   // down" says no "is down").
   std::uint32_t in_text = 0;
   const std::string_view text = in.text;
-  bool in_word = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool was_in_word = in_word;
-    in_word = is_ascii_alnum(text[i]);
-    if (!in_word || was_in_word) continue;
-    if (may_start_severity[static_cast<unsigned char>(text[i])]) {
-      if (auto n = severity_after_start(text, i)) {
-        r.severity = n;
-        return r;
-      }
+    if (!is_ascii_alnum(text[i]) || !word_start(text, i)) continue;
+    if (auto n = severity_at(text, i)) {
+      r.severity = n;
+      return r;
     }
     in_text |= text_words.at(text, i);
   }

@@ -147,10 +147,10 @@ void decode_base64(std::string_view encoded, const byte_sink& sink) {
 bool is_qp_plain(char c) { return static_cast<unsigned char>(c) > ' ' && c != '='; }
 bool is_qp_blank(char c) { return c == ' ' || c == '\t'; }
 
-// The index of the first character at or after `i` that is not plain, or encoded.size().
-// Eight bytes at a time: a byte below '!' or '=' is flagged, and the lowest flag is exact (a
-// false one only ever follows a true one, through a borrow).
-std::size_t first_not_plain(std::string_view encoded, std::size_t i) {
+// The index of the first character at or after `i` that is neither plain nor a space, or
+// encoded.size(). Eight bytes at a time: a byte below ' ' or '=' is flagged, and the lowest
+// flag is exact (a false one only ever follows a true one, through a borrow).
+std::size_t first_special(std::string_view encoded, std::size_t i) {
   constexpr std::uint64_t ones = 0x0101010101010101ULL;
   constexpr std::uint64_t highs = 0x8080808080808080ULL;
   while (encoded.size() - i >= 8) {
@@ -158,14 +158,14 @@ std::size_t first_not_plain(std::string_view encoded, std::size_t i) {
     std::memcpy(&word, encoded.data() + i, 8);
     const std::uint64_t equals = word ^ (ones * '=');
     const std::uint64_t special =
-        ((word - ones * '!') & ~word & highs) | ((equals - ones) & ~equals & highs);
+        ((word - ones * ' ') & ~word & highs) | ((equals - ones) & ~equals & highs);
     if (special != 0) {
       static_assert(std::endian::native == std::endian::little);
       return i + static_cast<std::size_t>(__builtin_ctzll(special)) / 8;
     }
     i += 8;
   }
-  while (i < encoded.size() && is_qp_plain(encoded[i])) ++i;
+  while (i < encoded.size() && (is_qp_plain(encoded[i]) || encoded[i] == ' ')) ++i;
   return i;
 }
 
@@ -193,15 +193,15 @@ void decode_quoted_printable(std::string_view encoded, const byte_sink& sink) {
     }
     std::size_t start = i;
     while (i < size) {
-      i = first_not_plain(encoded, i);
+      // Spaces before a plain character are copied; those before anything else are left
+      // for the checks below.
+      const std::size_t from = i;
+      i = first_special(encoded, i);
+      while (i > from && encoded[i - 1] == ' ') --i;
       if (i == size) break;
       const char c = encoded[i];
       if (is_qp_blank(c)) {
-        // Mostly one space between two words.
-        if (i + 1 < size && is_qp_plain(encoded[i + 1])) {
-          i += 2;
-          continue;
-        }
+        // A tab, or spaces before something not plain: copied if a plain character follows.
         std::size_t after = i;
         while (after < size && is_qp_blank(encoded[after])) ++after;
         if (after == size || !is_qp_plain(encoded[after])) break;

@@ -21,7 +21,7 @@ import tempfile
 import unittest
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe  # noqa: F401
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, json_lines, mid  # noqa: F401
 
 SAMPLES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                         "..", "data", "samples"))
@@ -40,10 +40,6 @@ LABELS = {
 }
 # Fields every parser must report missing when the sample lacks them (others are optional).
 CORE_FIELDS = {"company", "contact_name", "contact_phone", "contract"}
-
-
-def _mid(value):
-    return (value or "").strip().strip("<>").strip()
 
 
 def _severity(value):
@@ -65,7 +61,7 @@ def _load_samples():
         with open(path, "rb") as f:
             raw = f.read()
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-        out.append(dict(e, path=path, raw=raw, mid=_mid(msg["Message-ID"]),
+        out.append(dict(e, path=path, raw=raw, mid=mid(msg["Message-ID"]),
                         sender=msg["From"].addresses[0].addr_spec.lower(),
                         subject_header=str(msg["Subject"])))
     return out
@@ -122,11 +118,7 @@ class EndToEndTest(unittest.TestCase):
         r = run_tacmaild("cases", "list", "--config", cls.cfg, "--json")
         if r.returncode != 0:
             return {"error": describe(r)}
-        cases = []
-        for line in r.stdout.splitlines():
-            if line.strip():
-                cases.append(json.loads(line))
-        return {"cases": cases, "stdout": r.stdout}
+        return {"cases": json_lines(r.stdout), "stdout": r.stdout}
 
     def diagnostics(self):
         return (f"{describe(self.first)}\n--- dovecot log (tail) ---\n"
@@ -140,14 +132,14 @@ class EndToEndTest(unittest.TestCase):
 
     def case_of(self, sample):
         hits = [c for c in self.case_list()
-                if sample["mid"] in {_mid(m) for m in c.get("message_ids", [])}]
+                if sample["mid"] in {mid(m) for m in c.get("message_ids", [])}]
         self.assertEqual(len(hits), 1, f"{sample['file']}: Message-ID <{sample['mid']}> is in "
                                        f"{len(hits)} cases, expected exactly 1")
         return hits[0]
 
     def reply_to(self, sample):
         hits = [(env, msg, raw) for env, msg, raw in self.replies
-                if _mid(msg["In-Reply-To"]) == sample["mid"]]
+                if mid(msg["In-Reply-To"]) == sample["mid"]]
         self.assertEqual(len(hits), 1, f"{sample['file']}: {len(hits)} replies with "
                                        f"In-Reply-To <{sample['mid']}>, expected 1")
         return hits[0]
@@ -194,8 +186,8 @@ class EndToEndTest(unittest.TestCase):
                 self.assertIn(f"<{s['mid']}>", str(msg["In-Reply-To"]))
                 self.assertEqual(str(msg["Auto-Submitted"] or "").strip().lower(),
                                  "auto-replied")
-                self.assertTrue(_mid(msg["Message-ID"]), "reply has no Message-ID")
-                self.assertNotEqual(_mid(msg["Message-ID"]), s["mid"])
+                self.assertTrue(mid(msg["Message-ID"]), "reply has no Message-ID")
+                self.assertNotEqual(mid(msg["Message-ID"]), s["mid"])
                 self.assertIsNotNone(msg["Date"], "reply has no Date")
                 self.assertIsNotNone(email.utils.parsedate_to_datetime(str(msg["Date"])))
                 self.assertIn(number, self.body_of(msg))
@@ -227,7 +219,7 @@ class EndToEndTest(unittest.TestCase):
     def test_06_mail_moved_to_processed(self):
         self.assertEqual(len(self.inbox), 0, "messages left in INBOX\n" + self.diagnostics())
         self.assertEqual(len(self.processed), len(self.samples), self.diagnostics())
-        got = {_mid(email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"])
+        got = {mid(email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"])
                for raw in self.processed}
         self.assertEqual(got, {s["mid"] for s in self.samples})
 

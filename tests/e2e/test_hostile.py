@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 import fault_support as fs
 import hostile_mail
@@ -95,19 +96,16 @@ class HostileMailboxTest(unittest.TestCase):
                f"Dovecot refused {len(cls.refused)}: {[n for n, _ in cls.refused]}")
 
         cls.log = os.path.join(cls.dir, "tacmaild.log")
-        saved_asan = os.environ.get("ASAN_OPTIONS")
+        asan = {}
         if sanitized(tacmaild_path()):
             # ASan holds freed memory back (256 MB by default) to catch use after free: a
             # smaller quarantine keeps the bound of test_5 about the daemon's own memory.
-            os.environ["ASAN_OPTIONS"] = (saved_asan + ":" if saved_asan else "") + \
+            saved_asan = os.environ.get("ASAN_OPTIONS")
+            asan["ASAN_OPTIONS"] = (saved_asan + ":" if saved_asan else "") + \
                 "quarantine_size_mb=32"
-        try:
+        # Daemon reads the environment only in its constructor (Popen).
+        with mock.patch.dict(os.environ, asan):
             d = fs.Daemon(cls.cfg, cls.log, once=True)
-        finally:
-            if saved_asan is None:
-                os.environ.pop("ASAN_OPTIONS", None)
-            else:
-                os.environ["ASAN_OPTIONS"] = saved_asan
         peak = 0
         deadline = time.monotonic() + 600
         while d.running() and time.monotonic() < deadline:

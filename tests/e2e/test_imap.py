@@ -16,6 +16,7 @@ Environment: TACMAILD = the tacmaild binary; TACMAIL_KEEP=1 keeps the work direc
 Figures (latencies, counts at the kill) are printed to stderr in [brackets].
 """
 
+import collections
 import imaplib
 import os
 import re
@@ -365,7 +366,11 @@ class IdleTest(ImapTest):
 
 # =============================================================================================
 class DovecotCrashTest(ImapTest):
-    """5. Dovecot SIGKILLed after ~50 of 200 cases and restarted 2 s later: exactly once."""
+    """5. Dovecot SIGKILLed after ~50 of 200 cases and restarted 2 s later: every mail cased
+    and answered exactly once, none lost. A kill inside Dovecot's own MOVE (its copy into
+    Processed made, its expunge from INBOX not) leaves the mail in both folders; tacmaild
+    recognises it as already cased and moves it again, so that one MOVE's mails (at most
+    fetch_batch) may sit in Processed twice. The test fails on anything more."""
 
     TOTAL = 200
 
@@ -406,8 +411,11 @@ class DovecotCrashTest(ImapTest):
         time.sleep(1)  # anything extra (a duplicate case or reply) would show up now
         self.assert_cased_once([m for _, m in mails], daemon=daemon)
         self.assertEqual(len(ims.cases(self.cfg)), self.TOTAL)
-        processed = ims.message_ids(d.messages("Processed"))
-        self.assertEqual(sorted(processed), sorted(m for _, m in mails))
+        copies = collections.Counter(ims.message_ids(d.messages("Processed")))
+        self.assertEqual(set(copies), {m for _, m in mails}, "every mail in Processed")
+        twice = sorted(m for m, n in copies.items() if n > 1)
+        self.assertTrue(all(n <= 2 for n in copies.values()), f"{copies}")
+        self.assertLessEqual(len(twice), fetch_batch, f"more than one MOVE's mails twice: {twice}")
         self.assertEqual(d.messages("INBOX"), [])
         replies = self.smtp.messages()
         self.assertEqual(len(replies), self.TOTAL)
@@ -417,7 +425,8 @@ class DovecotCrashTest(ImapTest):
         self.assertEqual(daemon.terminate(), 0, self.diag(daemon=daemon))
         reconnects = log.count("reconnecting in")
         note(f"crash test: {reconnects} reconnect(s) logged; "
-             f"{log.count('already recorded')} message(s) recognised after the restart")
+             f"{log.count('already recorded')} message(s) recognised after the restart; "
+             f"{len(twice)} copied into Processed twice by the MOVE the kill cut")
 
 
 # =============================================================================================

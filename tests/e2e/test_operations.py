@@ -910,7 +910,7 @@ class SecretsTest(DaemonTestCase):
 # -- the reviewer CLI beside a writing daemon ---------------------------------------------------
 
 class StoreConcurrencyTest(unittest.TestCase, Ops):
-    def test_60_cli_waits_for_a_writer_instead_of_failing(self):
+    def test_60_cli_reads_beside_a_writer_instead_of_failing(self):
         """`cases list` while another connection (the daemon: every status tick, every mail)
         holds the store's write lock must not fail: the read commands open the store read-only,
         and in WAL mode a reader does not wait for the writer."""

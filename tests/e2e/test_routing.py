@@ -21,16 +21,13 @@ import time
 import unittest
 
 import tacmail_servers as ts
-from tacmaild_cli import tacmaild_path, run_tacmaild, describe, list_json  # noqa: F401
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, list_json
+from tacmaild_cli import mid as _mid
 
 DATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                      "..", "data", "routing"))
 RUN_TIMEOUT = 120
 PHONE_NUMBERS = ["US/Canada: 1-800-553-2447", "UK: +44 20 8824 8444"]
-
-
-def _mid(value):
-    return (value or "").strip().strip("<>").strip()
 
 
 def request_body(company="Acme Corp", contact="Jane Doe", phone="+1 555 0100",

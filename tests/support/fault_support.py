@@ -1,6 +1,6 @@
 """Helpers for the crash and fault-injection tests (issue 8): tacmaild as a process that can be
-SIGKILLed and restarted, fast bulk APPEND, distinct support requests, and the store's view
-through the CLI (`cases list --json`, `outbox list --json`, `quarantine list --json`).
+SIGKILLed and restarted, distinct support requests, and the store's view through the CLI
+(`cases list --json`, `outbox list --json`, `quarantine list --json`).
 
 Every process started here runs in its own process group and dies with the test process
 (PR_SET_PDEATHSIG); Daemon.stop() and stop_all() end them by pid, never by name. Logs go to
@@ -16,8 +16,15 @@ import signal
 import subprocess
 
 import tacmail_servers as ts
-from tacmaild_cli import (tacmaild_path, run_tacmaild, describe, wait_until,  # noqa: F401
-                          json_lines, mid)
+from tacmaild_cli import tacmaild_path, run_tacmaild, describe, wait_until, list_json, mid
+
+# What the tests use as fs.NAME, tacmaild_cli's helpers among them.
+__all__ = [
+    "soak", "scaled", "Daemon", "stop_all", "make_request", "message_id_of", "marker_of",
+    "folder_count", "folder_message_ids", "cases", "outbox", "quarantine",
+    "cases_by_message_id", "sink_replies", "random_instants", "make_rng",
+    "tacmaild_path", "run_tacmaild", "describe", "wait_until", "mid",
+]
 
 
 def soak():
@@ -212,23 +219,16 @@ def folder_message_ids(dovecot, folder, user="tac@example.com"):
 
 # The CLI's read commands open the store read-only: they read while the daemon writes (WAL),
 # without retries, so a "database is locked" fails the test that met it.
-def _json_lines(cfg, *what):
-    r = run_tacmaild(*what, "--config", cfg, "--json")
-    if r.returncode != 0:
-        raise AssertionError(describe(r))
-    return json_lines(r.stdout)
-
-
 def cases(cfg):
-    return _json_lines(cfg, "cases", "list")
+    return list_json(cfg, "cases", "list")
 
 
 def outbox(cfg):
-    return _json_lines(cfg, "outbox", "list")
+    return list_json(cfg, "outbox", "list")
 
 
 def quarantine(cfg):
-    return _json_lines(cfg, "quarantine", "list")
+    return list_json(cfg, "quarantine", "list")
 
 
 def cases_by_message_id(case_list):

@@ -22,8 +22,8 @@ import json
 import os
 import pwd
 import grp
-import shutil
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -351,11 +351,7 @@ service imap-login {{
             raw = raw.encode()
         conn = self.connect(user)
         try:
-            if folder.upper() != "INBOX" and folder not in self.folders(user, conn=conn):
-                conn.create(self._quote(folder))
-            typ, data = conn.append(self._quote(folder), flags, None, raw)
-            if typ != "OK":
-                raise RuntimeError(f"APPEND to {folder} failed: {data}")
+            data = self._append_all(conn, folder, [raw], user, flags)
             text = data[0].decode() if data and data[0] else ""
             if "APPENDUID" in text:
                 return int(text.split("APPENDUID", 1)[1].split("]")[0].split()[1])
@@ -367,14 +363,21 @@ service imap-login {{
         """APPEND every raw message over one connection, creating folder if missing."""
         conn = self.connect(user)
         try:
-            if folder.upper() != "INBOX" and folder not in self.folders(user, conn=conn):
-                conn.create(self._quote(folder))
-            for raw in raws:
-                typ, data = conn.append(self._quote(folder), flags, None, raw)
-                if typ != "OK":
-                    raise RuntimeError(f"APPEND to {folder} failed: {data}")
+            self._append_all(conn, folder, raws, user, flags)
         finally:
             conn.logout()
+
+    def _append_all(self, conn, folder, raws, user, flags):
+        """Over conn: CREATE folder if missing (not INBOX), then APPEND each raw in turn,
+        raising on the first refused one; returns the last APPEND's response data."""
+        if folder.upper() != "INBOX" and folder not in self.folders(user, conn=conn):
+            conn.create(self._quote(folder))
+        data = None
+        for raw in raws:
+            typ, data = conn.append(self._quote(folder), flags, None, raw)
+            if typ != "OK":
+                raise RuntimeError(f"APPEND to {folder} failed: {data}")
+        return data
 
     def status(self, folder, user="tac@example.com"):
         """{"MESSAGES": n, "UIDVALIDITY": v, "UIDNEXT": u} of folder; raises when the server

@@ -165,11 +165,11 @@ class smtp_responder {
           std::lock_guard<std::mutex> lock(mutex_);
           transactions_.push_back(current);
         }
-        if (final_code_ == 0) return;
-        send_line(fd, std::to_string(final_code_.load()) +
-                          (final_code_ == 250 ? " 2.0.0 queued" : final_code_ < 500
-                                                                      ? " 4.3.0 try again later"
-                                                                      : " 5.1.1 no such user"));
+        const int code = current.code;  // one reading of final_code_ for the whole answer
+        if (code == 0) return;
+        send_line(fd, std::to_string(code) + (code == 250  ? " 2.0.0 queued"
+                                              : code < 500 ? " 4.3.0 try again later"
+                                                           : " 5.1.1 no such user"));
       } else if (verb == "QUIT") {
         send_line(fd, "221 bye");
         return;

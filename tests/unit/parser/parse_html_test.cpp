@@ -15,6 +15,14 @@ parsed_message parse_html(const std::string& html) {
       test_catalog());
 }
 
+// A multipart/alternative of a plain and an HTML part.
+std::string alternative(const std::string& plain, const std::string& html) {
+  return "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
+         "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
+         "--x\r\nContent-Type: text/plain\r\n\r\n" +
+         plain + "\r\n--x\r\nContent-Type: text/html\r\n\r\n" + html + "\r\n--x--\r\n";
+}
+
 }  // namespace
 
 TEST_CASE("Outlook-style paragraphs with <br> and bold labels") {
@@ -43,40 +51,19 @@ TEST_CASE("table with th/td, empty cells skipped, nested markup flattened in a c
 }
 
 TEST_CASE("multipart/alternative with a stub plain part uses the HTML") {
-  const std::string raw =
-      "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
-      "--x\r\nContent-Type: text/plain\r\n\r\nThis message is in HTML format.\r\n"
-      "--x\r\nContent-Type: text/html\r\n\r\n<p>Company name: Html Corp</p>\r\n--x--\r\n";
-  const parsed_message m = parse_message(raw, test_catalog());
+  const parsed_message m = parse_message(
+      alternative("This message is in HTML format.", "<p>Company name: Html Corp</p>"),
+      test_catalog());
   CHECK(m.company == "Html Corp");
 }
 
 TEST_CASE("an empty plain part uses the HTML; a real plain part wins") {
-  const std::string empty =
-      "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
-      "--x\r\nContent-Type: text/plain\r\n\r\n\r\n"
-      "--x\r\nContent-Type: text/html\r\n\r\n<p>Company name: Html Corp</p>\r\n--x--\r\n";
+  const std::string empty = alternative("", "<p>Company name: Html Corp</p>");
   CHECK(parse_message(empty, test_catalog()).company == "Html Corp");
   const std::string both =
-      "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
-      "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
-      "--x\r\nContent-Type: text/plain\r\n\r\nCompany name: Plain Corp\r\n"
-      "--x\r\nContent-Type: text/html\r\n\r\n<p>Company name: Html Corp</p>\r\n--x--\r\n";
+      alternative("Company name: Plain Corp", "<p>Company name: Html Corp</p>");
   CHECK(parse_message(both, test_catalog()).company == "Plain Corp");
 }
-
-namespace {
-
-std::string alternative(const std::string& plain, const std::string& html) {
-  return "From: a@b.example\r\nSubject: HIPCOM\r\nMIME-Version: 1.0\r\n"
-         "Content-Type: multipart/alternative; boundary=x\r\n\r\n"
-         "--x\r\nContent-Type: text/plain\r\n\r\n" +
-         plain + "\r\n--x\r\nContent-Type: text/html\r\n\r\n" + html + "\r\n--x--\r\n";
-}
-
-}  // namespace
 
 TEST_CASE("a plain rendering that flattened a table: the fields come from the HTML alternative") {
   const parsed_message m = parse_message(
