@@ -111,6 +111,9 @@ class iconv_cache {
   std::vector<entry> entries_;
 };
 
+// UTF-8 with every invalid byte replaced: the last resort when nothing better is known.
+std::string scrub_utf8(std::string_view s, bool& replaced);
+
 // Converts with iconv; a byte iconv rejects becomes U+FFFD and conversion goes on after it.
 // Returns false if iconv does not know the charset.
 bool convert(std::string_view bytes, const std::string& from, utf8_text& out) {
@@ -143,6 +146,9 @@ bool convert(std::string_view bytes, const std::string& from, utf8_text& out) {
   std::size_t dst_left = sizeof buffer;
   iconv(cd, nullptr, nullptr, &dst, &dst_left);
   out.text.append(buffer, static_cast<std::size_t>(dst - buffer));
+  // glibc reads every label it normalises to UTF-8 ("UTF-8\x7F", "utf-8//") by the 1993
+  // definition and copies 5- and 6-byte forms and code points past U+10FFFF through unchanged.
+  if (!is_valid_utf8(out.text)) out.text = scrub_utf8(out.text, out.replaced);
   return true;
 }
 
@@ -165,9 +171,6 @@ std::string detect(std::string_view bytes) {
   }
   return result;
 }
-
-// UTF-8 with every invalid byte replaced: the last resort when nothing better is known.
-std::string scrub_utf8(std::string_view s, bool& replaced);
 
 }  // namespace
 

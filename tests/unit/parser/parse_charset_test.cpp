@@ -68,3 +68,15 @@ TEST_CASE("utf-8 labeled as us-ascii is kept") {
   CHECK(company_in("us-ascii", "Caf\xC3\xA9") == "Caf\xC3\xA9");
   CHECK(company_in("", "Caf\xC3\xA9") == "Caf\xC3\xA9");
 }
+
+TEST_CASE("a label iconv reads as UTF-8 still gives valid UTF-8") {
+  // glibc normalises "UTF-8\x7F" and "utf-8//" to UTF-8 and copies the 1993 forms (a 5-byte
+  // sequence, a code point past U+10FFFF) through; they must become U+FFFD like any bad byte.
+  for (const std::string label : {"UTF-8\x7F", "utf-8//"}) {
+    CAPTURE(label);
+    CHECK(company_in(label, "Acme \xF8\x88\x80\x80\x80 Corp") ==
+          "Acme \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD Corp");
+    CHECK(company_in(label, "Acme \xF6\x80\x80\x80 Corp") ==
+          "Acme \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD Corp");
+  }
+}
