@@ -179,9 +179,9 @@ asio::awaitable<connection_result> async_run_connection(const connect_settings& 
         break;
       }
       case action::kind::deliver: {
-        const disposition where_to = deliver(a.message);
+        const delivery d = deliver(a.message);
         if (stop.requested()) s.stop_soon();
-        a = s.on_delivered(where_to);
+        a = s.on_delivered(d);
         break;
       }
       case action::kind::commit: a = s.on_committed(commit()); break;

@@ -46,7 +46,7 @@ struct connection_result {
   std::string detail;     ///< the server's text or the TLS/socket error, for the log
 };
 
-using deliver_fn = std::function<disposition(const fetched_message&)>;
+using deliver_fn = std::function<delivery(const fetched_message&)>;
 /// Makes the deliveries since the last commit durable; false when none of them was stored.
 using commit_fn = std::function<bool()>;
 using event_fn = std::function<void(const session_event&)>;

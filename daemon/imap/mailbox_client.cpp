@@ -23,11 +23,14 @@ namespace {
 constexpr int once_attempts = 3;  // `run --once` gives up on a mailbox after this many failures
 constexpr std::chrono::milliseconds first_delay{1000};
 
-disposition disposition_of(const intake::outcome& o) {
+delivery delivery_of(const intake::outcome& o) {
   switch (o.what) {
-    case intake::outcome::kind::quarantined: return disposition::quarantine;
-    case intake::outcome::kind::retry: return disposition::keep;
-    default: return disposition::processed;
+    case intake::outcome::kind::quarantined:
+      return {disposition::quarantine, o.earlier_message_id};
+    case intake::outcome::kind::retry:
+      return {disposition::keep, {}};
+    default:
+      return {disposition::processed, o.earlier_message_id};
   }
 }
 
@@ -85,7 +88,7 @@ asio::awaitable<bool> async_run_mailbox(const config::mailbox_settings& mailbox,
                                            std::to_string(max_message_size) + ")",
                                        intake::clock::now())
                    : engine.process(origin, m.raw, intake::clock::now());
-    const auto where_to = disposition_of(outcome);
+    delivery where_to = delivery_of(outcome);
     health.update(mailbox.name, [](ops::mailbox_health& h) {
       if (h.backlog > 0) --h.backlog;
     });

@@ -1,5 +1,7 @@
 // The IMAP session state machine: greeting, STARTTLS, LOGIN, folder setup, SELECT, then passes
 // of UID SEARCH / UID FETCH (peek) / deliver / UID MOVE, between passes IDLE or a poll wait.
+// Mail an earlier run recorded is first looked for in its target folder: a MOVE cut short may
+// have copied it there already, and then it is only removed from the folder.
 // Messages leave the folder only after the engine has committed them (disposition processed).
 #include "imap/session.hpp"
 
@@ -33,6 +35,13 @@ action simple_action(action::kind k) {
   action a;
   a.what = k;
   return a;
+}
+
+// A Message-ID that goes into a SEARCH as a quoted string: printable ASCII only (IMAP4rev1
+// quoted strings are 7-bit; anything else would need a literal and a CHARSET).
+bool searchable(std::string_view message_id) {
+  return std::all_of(message_id.begin(), message_id.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7E; });
 }
 
 }  // namespace
@@ -96,11 +105,16 @@ action session::on_tls_established() {
   return send(state::capability, "CAPABILITY");
 }
 
-action session::on_delivered(disposition where) {
+action session::on_delivered(const delivery& d) {
   ++delivered_;
-  if (where == disposition::processed) to_processed_.push_back(delivering_uid_);
-  if (where == disposition::quarantine) to_quarantine_.push_back(delivering_uid_);
-  if (where == disposition::keep) kept_ = true;
+  if (d.where == disposition::keep) {
+    kept_ = true;
+  } else if (!d.earlier_message_id.empty() && delivering_size_ > 0 &&
+             searchable(d.earlier_message_id)) {
+    copy_checks_.push_back({delivering_uid_, d.earlier_message_id, delivering_size_, d.where});
+  } else {
+    (d.where == disposition::processed ? to_processed_ : to_quarantine_).push_back(delivering_uid_);
+  }
   return deliver_next();
 }
 
@@ -110,6 +124,7 @@ action session::on_committed(bool ok) {
     // Nothing was stored: moving any of it would lose it.
     to_processed_.clear();
     to_quarantine_.clear();
+    copy_checks_.clear();
     kept_ = true;
     notices_.push_back("the batch was not stored; its mail stays in " + options_.folder +
                        " for the next pass");
@@ -315,8 +330,10 @@ std::optional<action> session::on_tagged(const response& r) {
       if (!ok) return fail(error::command_failed, "UID FETCH: " + r.text);
       return deliver_next();
     case state::move:
-    case state::expunge:
       if (!ok) return fail(error::command_failed, "moving to " + move_target_ + ": " + r.text);
+      return next_move();
+    case state::expunge:
+      if (!ok) return fail(error::command_failed, "UID EXPUNGE: " + r.text);
       return next_move();
     case state::copy:
       if (!ok) return fail(error::command_failed, "UID COPY to " + move_target_ + ": " + r.text);
@@ -328,6 +345,32 @@ std::optional<action> session::on_tagged(const response& r) {
       notices_.push_back("server lacks UIDPLUS: copied messages left flagged \\Deleted in " +
                          options_.folder);
       return next_move();
+    case state::examine_target:
+      if (ok) return look_for_copy();
+      notices_.push_back("EXAMINE " + examined_ + ": " + r.text +
+                         " (moving its messages without looking for earlier copies)");
+      while (copy_check_pos_ < copy_checks_.size() &&
+             target_of(copy_checks_[copy_check_pos_].where) == examined_)
+        copy_checked(false);
+      return next_copy_check();
+    case state::look_for_copy:
+      if (!ok)
+        notices_.push_back("UID SEARCH in " + examined_ + ": " + r.text +
+                           " (moving the message without looking for an earlier copy)");
+      copy_checked(ok && !search_result_.empty());
+      return next_copy_check();
+    case state::reselect:
+      if (!ok) return fail(error::command_failed, "SELECT " + options_.folder + ": " + r.text);
+      // The UIDs in hand belong to the folder as it was: recreated meanwhile, they name others.
+      if (uidvalidity_ != folder_uidvalidity_)
+        return fail(error::command_failed, "UIDVALIDITY of " + options_.folder + " changed from " +
+                                               std::to_string(folder_uidvalidity_) + " to " +
+                                               std::to_string(uidvalidity_));
+      if (copied_before_.empty()) return next_move();
+      // Their copies are in place: only the originals go, by the STORE and EXPUNGE of a COPY.
+      moving_ = std::exchange(copied_before_, {});
+      return send(state::flag_deleted,
+                  "UID STORE " + uid_set(moving_) + " +FLAGS.SILENT (\\Deleted)");
     case state::idle_start:  // a tagged answer instead of '+': IDLE refused
     case state::idle_done:
       if (!ok) return fail(error::command_failed, "IDLE: " + r.text);
@@ -437,6 +480,7 @@ action session::deliver_next() {
     }
     state_ = state::delivering;
     delivering_uid_ = m.uid;
+    delivering_size_ = m.size;
     batch_delivered_ = true;
     action a = simple_action(action::kind::deliver);
     a.message = std::move(m);
@@ -452,6 +496,13 @@ action session::deliver_next() {
 }
 
 action session::next_move() {
+  if (!copy_checks_.empty() && copy_check_pos_ == 0 && examined_.empty()) {
+    // After the commit, before any move: one EXAMINE per target folder, then this one again.
+    std::stable_sort(copy_checks_.begin(), copy_checks_.end(),
+                     [](const copy_check& a, const copy_check& b) { return a.where < b.where; });
+    folder_uidvalidity_ = uidvalidity_;
+    return next_copy_check();
+  }
   std::vector<std::uint32_t>* source = nullptr;
   if (!to_processed_.empty()) {
     source = &to_processed_;
@@ -466,6 +517,45 @@ action session::next_move() {
   const std::string target = quoted_mailbox(move_target_);
   if (capabilities_.count("MOVE")) return send(state::move, "UID MOVE " + uid_set(moving_) + " " + target);
   return send(state::copy, "UID COPY " + uid_set(moving_) + " " + target);
+}
+
+const std::string& session::target_of(disposition where) const {
+  return where == disposition::quarantine ? options_.quarantine_folder : options_.processed_folder;
+}
+
+action session::next_copy_check() {
+  if (copy_check_pos_ == copy_checks_.size()) {
+    copy_checks_.clear();
+    copy_check_pos_ = 0;
+    examined_.clear();
+    return send(state::reselect, "SELECT " + quoted_mailbox(options_.folder));
+  }
+  const std::string& target = target_of(copy_checks_[copy_check_pos_].where);
+  if (examined_ == target) return look_for_copy();
+  examined_ = target;
+  // EXAMINE: read-only, so nothing there is marked \Seen or expunged by looking.
+  return send(state::examine_target, "EXAMINE " + quoted_mailbox(target));
+}
+
+action session::look_for_copy() {
+  const copy_check& c = copy_checks_[copy_check_pos_];
+  search_result_.clear();
+  // HEADER matches a substring; the exact size (a copy keeps it) leaves only this message.
+  return send(state::look_for_copy, "UID SEARCH HEADER Message-ID " + *quote_string(c.message_id) +
+                                        " LARGER " + std::to_string(c.size - 1) + " SMALLER " +
+                                        std::to_string(c.size + 1));
+}
+
+void session::copy_checked(bool found) {
+  const copy_check& c = copy_checks_[copy_check_pos_++];
+  if (!found) {
+    (c.where == disposition::processed ? to_processed_ : to_quarantine_).push_back(c.uid);
+    return;
+  }
+  notices_.push_back("uid " + std::to_string(c.uid) + ": already in " + target_of(c.where) +
+                     " (an interrupted move had copied it); removing it from " + options_.folder +
+                     " instead of copying it again");
+  copied_before_.push_back(c.uid);
 }
 
 action session::finish_pass() {

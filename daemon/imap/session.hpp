@@ -66,6 +66,17 @@ enum class disposition {
   keep,        ///< temporary failure: leave it in the folder for the next pass
 };
 
+/// The engine's answer for one delivered message.
+struct delivery {
+  disposition where = disposition::keep;
+  /// Set when an earlier run recorded this very message (same folder, UIDVALIDITY and UID):
+  /// its Message-ID. That run's move may have been cut short after the server had copied the
+  /// message, so before moving it the session looks in the target folder for a message with
+  /// this Message-ID and the same size; if one is there, the message is only removed from the
+  /// folder, not copied a second time. Empty: moved as usual.
+  std::string earlier_message_id;
+};
+
 struct action {
   enum class kind {
     write,      ///< send `bytes`, then call on_written()
@@ -109,7 +120,7 @@ class session {
   /// The read deadline passed with no complete response.
   action on_timeout();
   action on_tls_established();
-  action on_delivered(disposition where);
+  action on_delivered(const delivery& d);
   /// `ok` false: nothing of the batch was stored; all of it stays in the folder for a retry.
   action on_committed(bool ok);
   action on_wait_elapsed();
@@ -131,12 +142,20 @@ class session {
   std::size_t delivered() const { return delivered_; }
 
  private:
+  // examine_target, look_for_copy, reselect: finding the copies an interrupted move left.
   enum class state {
     greeting, capability, starttls, login, authenticate, post_login_capability, create_processed,
     create_quarantine, select, search, sizing, fetch, delivering, committing, move, copy,
-    flag_deleted,
-    expunge,
-    idle_start, idling, idle_done, waiting, logout, finished,
+    flag_deleted, expunge, examine_target, look_for_copy, reselect, idle_start, idling, idle_done,
+    waiting, logout, finished
+  };
+
+  /// A message an earlier run recorded: is a copy of it already in its target folder?
+  struct copy_check {
+    std::uint32_t uid = 0;
+    std::string message_id;
+    std::uint64_t size = 0;
+    disposition where = disposition::processed;
   };
 
   action send(state next, const std::string& command_text);
@@ -159,6 +178,13 @@ class session {
   std::uint64_t size_of(std::uint32_t uid) const;
   action deliver_next();
   action next_move();
+  /// The folder a processed or quarantined message moves to.
+  const std::string& target_of(disposition where) const;
+  /// EXAMINE the target of the next copy check (or SELECT the folder again when none is left).
+  action next_copy_check();
+  action look_for_copy();
+  /// The copy check's answer: `found` removes the message from the folder, else it moves.
+  void copy_checked(bool found);
   action finish_pass();
   action logout();
 
@@ -189,6 +215,12 @@ class session {
   std::vector<std::uint32_t> moving_;  ///< UIDs of the move in progress
   std::string move_target_;
   std::uint32_t delivering_uid_ = 0;
+  std::uint64_t delivering_size_ = 0;
+  std::vector<copy_check> copy_checks_;  ///< of the batch; run after its commit, before moves
+  std::size_t copy_check_pos_ = 0;
+  std::string examined_;                      ///< the target folder the checks have open
+  std::uint32_t folder_uidvalidity_ = 0;      ///< the folder's, while a target is examined
+  std::vector<std::uint32_t> copied_before_;  ///< found in their target: STORE + EXPUNGE only
   bool batch_delivered_ = false;  ///< a delivery since the last commit
   std::size_t delivered_ = 0;
   std::vector<std::string> notices_;

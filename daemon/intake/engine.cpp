@@ -144,7 +144,7 @@ std::optional<outcome> engine::start_mail() {
   started_ = std::chrono::steady_clock::now();
   if (batching_) ++batch_mails_;
   if (batch_error_)
-    return outcome{outcome::kind::retry, "", "store error: " + batch_error_.message()};
+    return outcome{outcome::kind::retry, "", "store error: " + batch_error_.message(), {}};
   return std::nullopt;
 }
 
@@ -159,7 +159,7 @@ outcome engine::quarantined(const store::message_origin& origin, const parser::p
   std::error_code ec;
   store_.record_quarantine(origin, m.message_id, reason, now, ec);
   if (ec) return store_failure(ec, "recording the quarantine");
-  outcome o{outcome::kind::quarantined, "", reason};
+  outcome o{outcome::kind::quarantined, "", reason, {}};
   log(origin, m, o, nullptr);
   return o;
 }
@@ -190,10 +190,10 @@ outcome engine::process(const store::message_origin& origin, std::string_view ra
   if (seen.state == store::origin_state::kind::recorded) {
     spdlog::info("[{} uid={}] already recorded{}; finishing its move", origin.mailbox, origin.uid,
                  seen.case_number.empty() ? "" : " in case " + seen.case_number);
-    return {outcome::kind::already_done, seen.case_number, "already recorded"};
+    return {outcome::kind::already_done, seen.case_number, "already recorded", seen.message_id};
   }
   if (seen.state == store::origin_state::kind::quarantined)
-    return {outcome::kind::quarantined, "", seen.reason};
+    return {outcome::kind::quarantined, "", seen.reason, seen.message_id};
 
   const parser::parsed_message m = parser::parse_message(raw, rules_.products, settings_.parsing);
 
@@ -302,7 +302,7 @@ outcome engine::follow_up(const std::string& case_number, const parser::parsed_m
     summary += "; supplies";
     for (const auto& f : fd.filled) summary += " " + f;
   }
-  outcome o{outcome::kind::attached, case_number, summary};
+  outcome o{outcome::kind::attached, case_number, summary, {}};
   log(origin, m, o, nullptr);
   return o;
 }
@@ -332,7 +332,7 @@ outcome engine::open_case(const parser::parsed_message& m, const store::message_
 
   const std::string number = store_.open_case({m, d, origin, now, fp}, make_reply, ec);
   if (ec) return store_failure(ec, "storing the case");
-  outcome o{outcome::kind::opened, number, ""};
+  outcome o{outcome::kind::opened, number, "", {}};
   log(origin, m, o, &d);
   announce(verdict, number, m);
   return o;
@@ -385,7 +385,7 @@ outcome engine::record(const std::string& case_number, const parser::parsed_mess
   std::error_code ec;
   store_.record_message(case_number, m, origin, role, note, now, ec);
   if (ec) return store_failure(ec, "recording the message");
-  outcome o{what, case_number, note};
+  outcome o{what, case_number, note, {}};
   log(origin, m, o, nullptr);
   return o;
 }
@@ -394,8 +394,10 @@ outcome engine::store_failure(std::error_code ec, const std::string& doing) {
   const bool temporary = store::is_temporary(ec);
   spdlog::error("store error while {}: {}{}", doing, ec.message(),
                 temporary ? " (will retry)" : " (quarantining the mail)");
-  return {temporary ? outcome::kind::retry : outcome::kind::quarantined, "",
-          "store error while " + doing + ": " + ec.message()};
+  return {temporary ? outcome::kind::retry : outcome::kind::quarantined,
+          "",
+          "store error while " + doing + ": " + ec.message(),
+          {}};
 }
 
 void engine::log(const store::message_origin& origin, const parser::parsed_message& m,

@@ -32,6 +32,9 @@ struct outcome {
   kind what = kind::retry;
   std::string case_number;
   std::string reason;
+  /// Mail an earlier run recorded (already_done, or quarantined then): the Message-ID it was
+  /// recorded with, so the IMAP side can find a copy that run's cut-short move left behind.
+  std::string earlier_message_id;
 };
 
 const char* to_string(outcome::kind k);

@@ -84,6 +84,7 @@ struct origin_state {
   kind state = kind::unknown;
   std::string case_number;  ///< recorded against a case (may be empty for skipped mail)
   std::string reason;       ///< quarantined: why
+  std::string message_id;   ///< the Message-ID it was recorded with (empty: none)
 };
 
 /// A reply to queue in the same transaction as the case that causes it.

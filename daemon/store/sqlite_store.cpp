@@ -306,7 +306,7 @@ origin_state sqlite_store::find_origin(const message_origin& origin, std::error_
   return impl_->guarded(ec, [&] {
     origin_state state;
     SQLite::Statement st(impl_->db,
-                         "SELECT coalesce(case_number, '') FROM messages "
+                         "SELECT coalesce(case_number, ''), coalesce(message_id, '') FROM messages "
                          "WHERE mailbox = ? AND uidvalidity = ? AND uid = ?");
     st.bind(1, origin.mailbox);
     st.bind(2, static_cast<std::int64_t>(origin.uidvalidity));
@@ -314,10 +314,11 @@ origin_state sqlite_store::find_origin(const message_origin& origin, std::error_
     if (st.executeStep()) {
       state.state = origin_state::kind::recorded;
       state.case_number = st.getColumn(0).getString();
+      state.message_id = st.getColumn(1).getString();
       return state;
     }
     SQLite::Statement q(impl_->db,
-                        "SELECT reason FROM quarantine "
+                        "SELECT reason, coalesce(message_id, '') FROM quarantine "
                         "WHERE mailbox = ? AND uidvalidity = ? AND uid = ?");
     q.bind(1, origin.mailbox);
     q.bind(2, static_cast<std::int64_t>(origin.uidvalidity));
@@ -325,6 +326,7 @@ origin_state sqlite_store::find_origin(const message_origin& origin, std::error_
     if (q.executeStep()) {
       state.state = origin_state::kind::quarantined;
       state.reason = q.getColumn(0).getString();
+      state.message_id = q.getColumn(1).getString();
     }
     return state;
   });

@@ -153,9 +153,12 @@ TEST_SUITE("intake.engine") {
     engine_fixture f;
     const outcome first = f.process(1, mail_spec{});
     REQUIRE(first.what == outcome::kind::opened);
+    CHECK(first.earlier_message_id.empty());
     const outcome again = f.process(1, mail_spec{});
     CHECK(again.what == outcome::kind::already_done);
     CHECK(again.case_number == first.case_number);
+    // What the IMAP side looks for in Processed, in case the earlier move was cut short.
+    CHECK(again.earlier_message_id == "req-1@acme.example.com");
     CHECK(f.cases() == 1);
     CHECK(f.outbox_rows() == 1);
     CHECK(f.replies_queued == 1);
@@ -283,6 +286,18 @@ TEST_SUITE("intake.engine") {
     const auto seen = f.store->find_origin({"tac", 1, 1}, ec);
     CHECK(seen.state == store::origin_state::kind::quarantined);
     CHECK(seen.reason == o.reason);
+    CHECK(o.earlier_message_id.empty());
+    // Seen again (its move to Quarantine was cut short): the same reason, marked as earlier.
+    // This mail has no Message-ID, so there is nothing to look for in Quarantine.
+    const outcome again = f.engine.process({"tac", 1, 1}, nested, test_now());
+    CHECK(again.what == outcome::kind::quarantined);
+    CHECK(again.reason == o.reason);
+    CHECK(again.earlier_message_id.empty());
+    const std::string with_id = "Message-ID: <deep@customer.example>\r\n" + nested;
+    REQUIRE(f.engine.process({"tac", 1, 2}, with_id, test_now()).what ==
+            outcome::kind::quarantined);
+    CHECK(f.engine.process({"tac", 1, 2}, with_id, test_now()).earlier_message_id ==
+          "deep@customer.example");
   }
 
   TEST_CASE("Auto-Submitted: auto-replied is skipped: no case, no reply") {

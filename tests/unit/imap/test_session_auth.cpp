@@ -101,7 +101,7 @@ outcome run(const imap::session_options& options, script steps, bool tls_active)
         break;
       case action::kind::deliver:
         out.log.push_back("deliver uid=" + std::to_string(a.message.uid));
-        a = s.on_delivered(imap::disposition::processed);
+        a = s.on_delivered({imap::disposition::processed, {}});
         break;
       case action::kind::commit:
         out.log.push_back("commit");
