@@ -1137,23 +1137,23 @@ TEST_CASE("earlier runs: a refused EXAMINE or SEARCH moves the message as usual"
 }
 
 TEST_CASE("earlier runs: no size, a Message-ID that cannot be searched, or a failed commit") {
+  // The three mails fetched (with or without their sizes) and moved without a copy check.
+  const auto moved_as_usual = [](bool with_sizes) {
+    return setup() + script{reply(search_reply("T5", "1 2 3")),
+                            reply(fetch_reply("T6", three, 1, with_sizes)),
+                            reply(move_reply("T7", "1:2", 2)), reply(move_reply("T8", "3", 1)),
+                            reply(logout_reply("T9"))};
+  };
   SUBCASE("the server reported no RFC822.SIZE: moved without looking") {
-    script steps =
-        setup() + script{reply(search_reply("T5", "1 2 3")), reply(fetch_reply("T6", three)),
-                         reply(move_reply("T7", "1:2", 2)), reply(move_reply("T8", "3", 1)),
-                         reply(logout_reply("T9"))};
-    scripted_server server(base_options(), steps, copy_check_dispositions, copy_check_earlier);
+    scripted_server server(base_options(), moved_as_usual(false), copy_check_dispositions,
+                           copy_check_earlier);
     server.run();
     CHECK_FALSE(server.wrote("EXAMINE"));
     CHECK(server.wrote("T7 UID MOVE 1:2 \"Processed\""));
     CHECK(server.violations() == "");
   }
   SUBCASE("a Message-ID with 8-bit bytes or a control character never goes into a SEARCH") {
-    script steps = setup() + script{reply(search_reply("T5", "1 2 3")),
-                                    reply(fetch_reply("T6", three, 1, true)),
-                                    reply(move_reply("T7", "1:2", 2)),
-                                    reply(move_reply("T8", "3", 1)), reply(logout_reply("T9"))};
-    scripted_server server(base_options(), steps, copy_check_dispositions,
+    scripted_server server(base_options(), moved_as_usual(true), copy_check_dispositions,
                            {{1, "caf\xC3\xA9@example.net"}, {3, "a\tb@example.net"}});
     server.run();
     CHECK_FALSE(server.wrote("EXAMINE"));
